@@ -1,0 +1,249 @@
+"""Back-office model views. StaffModelView owns permissions: every view names its roles,
+and is_accessible() is checked by Flask-Admin on every request of the view (list,
+forms, actions, exports), so a hidden menu entry is never the only protection.
+"""
+
+from flask import flash
+from flask_admin.actions import action
+from flask_admin.contrib.peewee import ModelView
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_security import current_user, hash_password
+from wtforms import PasswordField, SelectMultipleField, validators as wtv
+
+import notifications
+import validators
+from admin_app import staff_gate
+from models import (
+    AuditLog,
+    CalendarYear,
+    Holiday,
+    Option,
+    Outbox,
+    Page,
+    RegistryEntry,
+    ReasonTemplate,
+    Role as RoleModel,
+    UpdateWindow,
+    User,
+    UserRoles,
+    db,
+    utcnow,
+)
+from workflows import ROLE_LABELS, STAFF_ROLES, Role
+
+
+class StaffModelView(ModelView):
+    """Base of every back-office view: the roles that may use it, Chinese defaults."""
+
+    roles = (Role.ADMIN,)
+    can_view_details = True
+    page_size = 50
+
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.has_any_role(*self.roles)
+
+    def inaccessible_callback(self, name, **kwargs):
+        return staff_gate(self.roles)
+
+
+class ReadOnlyView(StaffModelView):
+    can_create = can_edit = can_delete = False
+
+
+# ---------------------------------------------------------------- system
+
+
+class AuditLogView(ReadOnlyView):
+    column_list = ("created_at", "actor_name", "object_type", "object_id", "event",
+                   "from_status", "to_status", "reason", "ip")
+    column_labels = {
+        "created_at": _l("时间"), "actor_name": _l("操作人"), "object_type": _l("对象类型"),
+        "object_id": _l("对象编号"), "event": _l("操作"), "from_status": _l("原状态"),
+        "to_status": _l("新状态"), "reason": _l("理由"), "ip": _l("IP地址"), "data": _l("数据"),
+    }
+    column_filters = ("object_type", "object_id", "event", "actor_name", "to_status", "created_at")
+    column_searchable_list = ("actor_name", "reason")
+    column_default_sort = ("id", True)
+    can_export = True
+    export_types = ["csv"]
+
+
+class OutboxView(ReadOnlyView):
+    """Every notification; failures first-class so staff see what did not arrive."""
+
+    column_list = ("created_at", "channel", "recipient", "template", "subject", "status", "tries",
+                   "next_try_at", "last_error")
+    column_labels = {
+        "created_at": _l("创建时间"), "channel": _l("渠道"), "recipient": _l("接收方"),
+        "template": _l("模板"), "subject": _l("标题"), "body": _l("内容"), "status": _l("状态"),
+        "tries": _l("发送次数"), "next_try_at": _l("下次重试"), "last_error": _l("最近错误"),
+        "sent_at": _l("发送时间"),
+    }
+    column_filters = ("status", "channel", "template", "created_at")
+    column_searchable_list = ("recipient",)
+    column_default_sort = ("id", True)
+    column_formatters = {
+        "channel": lambda v, c, m, p: {"sms": "短信", "email": "邮件", "inbox": "站内消息"}.get(m.channel, m.channel),
+        "status": lambda v, c, m, p: {"pending": "待发送", "sending": "发送中", "sent": "已发送",
+                                       "failed": "发送失败"}.get(m.status, m.status),
+    }
+
+    @action("retry", _l("重新发送"), _l("确定重新发送选中的失败通知？"))
+    def action_retry(self, ids):
+        count = notifications.retry_failed([int(i) for i in ids])
+        notifications.deliver_soon([int(i) for i in ids])
+        flash(_("已重新发送%(n)s条通知。", n=count), "success")
+
+
+def _role_choices():
+    return [(r.value, str(ROLE_LABELS[r])) for r in STAFF_ROLES]
+
+
+class StaffUserView(StaffModelView):
+    """工作人员账号: created by an administrator; roles, activation, password."""
+
+    column_list = ("username", "full_name", "email", "phone", "roles", "active", "last_login_at")
+    column_labels = {"username": _l("用户名"), "full_name": _l("姓名"), "email": _l("邮箱"),
+                     "phone": _l("手机号"), "roles": _l("角色"), "active": _l("启用"),
+                     "last_login_at": _l("上次登录")}
+    column_searchable_list = ("username", "full_name", "email")
+    column_formatters = {
+        "roles": lambda v, c, m, p: "、".join(
+            str(ROLE_LABELS.get(n, n)) for n in sorted(m.role_names)),
+    }
+    form_columns = ("username", "full_name", "email", "phone", "active")
+    can_delete = False  # deactivate instead: the audit trail keeps pointing at the account
+
+    def get_query(self):
+        staff = UserRoles.select(UserRoles.user).join(RoleModel).where(RoleModel.name != "unit")
+        return User.select().where(User.id.in_(staff))
+
+    def get_count_query(self):
+        return self.get_query().select()
+
+    def get_one(self, id):
+        return self.get_query().where(User.id == id).first()
+
+    def scaffold_form(self):
+        form = super().scaffold_form()
+        form.staff_roles = SelectMultipleField(_l("角色"), choices=_role_choices(),
+                                               validators=[wtv.InputRequired(_l("请至少选择一个角色"))])
+        form.new_password = PasswordField(_l("密码"), description=_l("新建时必填；修改时留空则不变"))
+        return form
+
+    def on_form_prefill(self, form, id):
+        form.staff_roles.data = sorted(self.get_one(id).role_names - {"unit"})
+
+    def on_model_change(self, form, model, is_created):
+        if form.new_password.data:
+            try:
+                validators.password(form.new_password.data)
+            except validators.ValidationError as exc:
+                raise wtv.ValidationError(str(exc.message)) from exc
+            model.password = hash_password(form.new_password.data)
+        elif is_created:
+            raise wtv.ValidationError(_("请设置初始密码"))
+
+    def after_model_change(self, form, model, is_created):
+        with db.database.atomic():
+            UserRoles.delete().where(UserRoles.user == model).execute()
+            for name in form.staff_roles.data:
+                UserRoles.create(user=model, role=RoleModel.get(RoleModel.name == name))
+        AuditLog.create(actor=current_user.id, actor_name=current_user.display_name,
+                        object_type="user", object_id=model.id,
+                        event="create_staff" if is_created else "edit_staff",
+                        data={"roles": sorted(form.staff_roles.data), "active": model.active})
+
+
+# ---------------------------------------------------------------- reference data
+
+
+class ReasonTemplateView(StaffModelView):
+    roles = (Role.ADMIN, Role.REVIEWER)
+    column_list = ("scope", "title", "text", "sort", "active")
+    column_labels = {"scope": _l("适用事项"), "code": _l("编码"), "title": _l("标题"), "text": _l("理由内容"),
+                     "sort": _l("排序"), "active": _l("启用")}
+    column_filters = ("scope", "active")
+    form_choices = {"scope": [
+        ("unit_verification", "单位实名认证"), ("unit_change", "单位信息变更"),
+        ("product_filing", "产品备案"), ("yearly_update", "产品备案信息更新"),
+        ("revocation", "撤销备案"), ("objection", "公众异议")]}
+
+
+class PageView(StaffModelView):
+    """单位注册协议, 诚信承诺书 template and other staff-edited texts."""
+
+    column_list = ("slug", "title", "updated_at")
+    column_labels = {"slug": _l("标识"), "title": _l("标题"), "body": _l("正文"), "updated_at": _l("更新时间")}
+    form_columns = ("title", "body")
+    can_create = can_delete = False
+
+    def on_model_change(self, form, model, is_created):
+        model.updated_at = utcnow()
+
+
+class OptionView(StaffModelView):
+    column_list = ("kind", "code", "name", "sort", "active")
+    column_labels = {"kind": _l("类别"), "code": _l("编码"), "name": _l("名称"), "sort": _l("排序"),
+                     "active": _l("启用")}
+    column_filters = ("kind", "active")
+    form_choices = {"kind": [("unit_type", "备案单位类型"), ("enterprise_type", "企业类型"),
+                             ("enterprise_size", "企业规模"), ("filing_purpose", "备案目的")]}
+
+
+class HolidayView(StaffModelView):
+    """Official holidays and make-up working days (the library stops at 2026)."""
+
+    column_list = ("day", "is_workday", "name")
+    column_labels = {"day": _l("日期"), "is_workday": _l("调休上班"), "name": _l("节日")}
+    column_default_sort = ("day", True)
+    form_columns = ("day", "is_workday", "name")
+    column_filters = ("day", "is_workday")
+
+
+class CalendarYearView(StaffModelView):
+    column_list = ("year", "source", "created_at")
+    column_labels = {"year": _l("年份"), "source": _l("来源"), "created_at": _l("录入时间")}
+    form_columns = ("year", "source")
+
+
+class UpdateWindowView(StaffModelView):
+    column_list = ("year", "opens_on", "closes_on")
+    column_labels = {"year": _l("年份"), "opens_on": _l("开放日期"), "closes_on": _l("截止日期")}
+    form_columns = ("year", "opens_on", "closes_on")
+
+    def on_model_change(self, form, model, is_created):
+        if model.closes_on < model.opens_on:
+            raise wtv.ValidationError(_("截止日期不能早于开放日期"))
+
+
+class RegistryEntryView(StaffModelView):
+    roles = (Role.ADMIN, Role.REVIEWER)
+    column_list = ("credit_code", "name", "legal_rep", "registered_address", "updated_at")
+    column_labels = {"credit_code": _l("统一社会信用代码"), "name": _l("单位名称"),
+                     "registered_address": _l("注册地址"), "legal_rep": _l("法定代表人"),
+                     "legal_rep_phone": _l("法定代表人电话"), "updated_at": _l("更新时间")}
+    column_searchable_list = ("credit_code", "name")
+    form_columns = ("credit_code", "name", "registered_address", "legal_rep", "legal_rep_phone")
+
+    def on_model_change(self, form, model, is_created):
+        try:
+            model.credit_code = validators.uscc(model.credit_code)
+        except validators.ValidationError as exc:
+            raise wtv.ValidationError(str(exc.message)) from exc
+        model.updated_at = utcnow()
+
+
+def register(admin):
+    system, reference = _l("系统管理"), _l("基础数据")
+    admin.add_view(StaffUserView(User, name=_l("工作人员账号"), endpoint="staff", category=system))
+    admin.add_view(OutboxView(Outbox, name=_l("通知发送记录"), endpoint="outbox", category=system))
+    admin.add_view(AuditLogView(AuditLog, name=_l("审计日志"), endpoint="audit", category=system))
+    admin.add_view(PageView(Page, name=_l("协议与模板"), endpoint="pages", category=system))
+    admin.add_view(UpdateWindowView(UpdateWindow, name=_l("信息更新开放时间"), endpoint="windows", category=system))
+    admin.add_view(ReasonTemplateView(ReasonTemplate, name=_l("驳回理由模板"), endpoint="reasons", category=reference))
+    admin.add_view(OptionView(Option, name=_l("选项列表"), endpoint="options", category=reference))
+    admin.add_view(HolidayView(Holiday, name=_l("法定节假日"), endpoint="holidays", category=reference))
+    admin.add_view(CalendarYearView(CalendarYear, name=_l("已录入节假日年份"), endpoint="calendar", category=reference))
+    admin.add_view(RegistryEntryView(RegistryEntry, name=_l("工商登记信息"), endpoint="registry", category=reference))

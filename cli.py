@@ -1,0 +1,109 @@
+"""`flask zlcp …` commands: migrate, seed, demo data, staff accounts, serve."""
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from models import db
+
+zlcp = AppGroup("zlcp", help="ZLCP administration commands.")
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def router():
+    from peewee_migrate import Router
+
+    return Router(db.database, migrate_dir=str(MIGRATIONS), ignore=["basemodel"])
+
+
+def migrate_to_head():
+    """Apply every migration not yet applied; returns the names applied."""
+    with db.database.connection_context():
+        return router().run()
+
+
+@zlcp.command("migrate")
+def migrate_command():
+    """Create or upgrade the database schema (idempotent)."""
+    done = migrate_to_head()
+    click.echo(f"已执行迁移：{', '.join(done)}" if done else "数据库已是最新结构。")
+
+
+@zlcp.command("makemigration")
+@click.argument("name")
+def makemigration_command(name):
+    """Write a new migration from the difference between models.py and the migrations."""
+    with db.database.connection_context():
+        path = router().create(name, auto="models")
+    click.echo(path or "没有变化。")
+
+
+@zlcp.command("seed")
+@click.option("--demo", is_flag=True, help="Also load demo accounts and demo data.")
+def seed_command(demo):
+    """Load reference data (idempotent); with --demo also demo accounts and data."""
+    from seed import load_demo, load_reference
+
+    with db.database.connection_context():
+        counts = load_reference()
+        for name, n in counts.items():
+            click.echo(f"  {name}: {n}")
+        if demo:
+            for line in load_demo():
+                click.echo(line)
+
+
+@zlcp.command("import-categories")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_categories_command(path):
+    """Import 统计用产品分类目录 from a CSV (code,name,level,parent_code)."""
+    from seed import import_categories
+
+    with db.database.connection_context():
+        n = import_categories(path)
+    click.echo(f"已导入产品分类 {n} 条。")
+
+
+@zlcp.command("create-staff")
+@click.option("--username", required=True)
+@click.option("--email", required=True)
+@click.option("--name", "full_name", default="")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["reviewer", "officer", "handler", "admin"]))
+@click.password_option()
+def create_staff_command(username, email, full_name, roles, password):
+    """Create a back-office account with one or more roles."""
+    from accounts import create_staff
+
+    with db.database.connection_context():
+        user = create_staff(username=username, email=email, password=password,
+                            full_name=full_name, roles=roles)
+    click.echo(f"已创建工作人员账号 {user.username}（{', '.join(roles)}）。")
+
+
+@zlcp.command("run-periodic")
+def run_periodic_command():
+    """Run every periodic job once now."""
+    import jobs
+
+    click.echo(jobs.run_periodic_once())
+
+
+@zlcp.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def serve_command(host, port):
+    """Serve the site with background jobs in process (development and demo)."""
+    import jobs
+
+    app = current_app._get_current_object()
+    if jobs.mode(app) == "thread":
+        jobs.start_in_process_scheduler(app)
+    click.echo(f"ZLCP: http://{host}:{port}/  （后台：http://{host}:{port}/admin/）")
+    app.run(host=host, port=port, use_reloader=False, threaded=True)
+
+
+def init_app(app):
+    app.cli.add_command(zlcp)

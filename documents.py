@@ -1,0 +1,95 @@
+"""Generated documents as bytes: PDFs (xhtml2pdf, Chinese font embedded), QR codes.
+
+The Chinese font is WenQuanYi Zen Hei (Debian `fonts-wqy-zenhei`, installed by
+.ci/run and the README's set-up); ZLCP_CJK_FONT points elsewhere if needed. It is
+registered once with reportlab, so PDFs embed the glyphs and `pdftotext` gives the
+Chinese text back.
+"""
+
+import io
+import os
+from functools import lru_cache
+
+from flask import render_template
+
+FONT_NAME = "zlcp-cjk"
+FONT_CANDIDATES = (
+    os.environ.get("ZLCP_CJK_FONT", ""),
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc",
+)
+
+
+class FontMissing(RuntimeError):
+    pass
+
+
+@lru_cache(maxsize=1)
+def register_font():
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from xhtml2pdf.default import DEFAULT_FONT
+
+    for path in FONT_CANDIDATES:
+        if path and os.path.exists(path):
+            pdfmetrics.registerFont(TTFont(FONT_NAME, path, subfontIndex=0))
+            for bold in (0, 1):
+                for italic in (0, 1):
+                    addMapping(FONT_NAME, bold, italic, FONT_NAME)
+            DEFAULT_FONT[FONT_NAME] = FONT_NAME  # xhtml2pdf's CSS font-family lookup
+            return path
+    raise FontMissing("No CJK font found: install fonts-wqy-zenhei or set ZLCP_CJK_FONT")
+
+
+def render_pdf(template, **context):
+    """Render a Jinja template (templates/documents/…) to PDF bytes."""
+    from xhtml2pdf import pisa
+
+    register_font()
+    html = render_template(template, font_name=FONT_NAME, **context)
+    out = io.BytesIO()
+    result = pisa.CreatePDF(html, dest=out, encoding="utf-8")
+    if result.err:
+        raise RuntimeError(f"PDF rendering failed: {result.err}")
+    return out.getvalue()
+
+
+def qr_png(url, box_size=8):
+    import qrcode
+
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=2)
+    qr.add_data(url)
+    qr.make(fit=True)
+    buf = io.BytesIO()
+    qr.make_image(fill_color="black", back_color="white").save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def qr_svg(url):
+    import qrcode
+    import qrcode.image.svg
+
+    img = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage)
+    buf = io.BytesIO()
+    img.save(buf)
+    return buf.getvalue()
+
+
+def qr_data_uri(url):
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(qr_png(url, box_size=4)).decode()
+
+
+def commitment_letter_pdf(unit_name, credit_code):
+    """诚信承诺书 template pre-filled with the unit's name and credit code."""
+    from models import Page
+
+    page = Page.get_by_id("commitment_letter")
+    body = page.body.replace("{unit_name}", unit_name or "＿＿＿＿").replace(
+        "{credit_code}", credit_code or "＿＿＿＿"
+    )
+    paragraphs = [p.strip() for p in body.split("\n") if p.strip() and not p.startswith("#")]
+    return render_pdf("documents/commitment_letter.html", title=page.title, paragraphs=paragraphs,
+                      unit_name=unit_name, credit_code=credit_code)

@@ -1,0 +1,31 @@
+"""Flask extensions, created once and bound in create_app() with init_app()."""
+
+from flask import request, session
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_mailman import Mail
+from flask_security import PeeweeUserDatastore, Security
+from flask_wtf import CSRFProtect
+
+from models import Role, User, UserRoles, db
+
+babel = Babel()
+csrf = CSRFProtect()
+mail = Mail()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+security = Security()
+user_datastore = PeeweeUserDatastore(db, User, Role, UserRoles)
+
+
+def select_locale():
+    """?lang=en switches and remembers; otherwise the session's choice; default Chinese."""
+    from flask import current_app, has_request_context
+
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not has_request_context():  # jobs, CLI: Chinese
+        return default
+    wanted = request.args.get("lang")
+    if wanted in current_app.config["LANGUAGES"]:
+        session["lang"] = wanted
+    return session.get("lang") or default

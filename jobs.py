@@ -1,0 +1,190 @@
+"""Background jobs: rq on Redis in production, threads in process when no Redis is set.
+
+Every job is named in JOBS and takes ids or plain values, never objects; every job is
+idempotent. `run(name, *args)` is what a worker executes: it builds (once per process)
+the app, opens a database connection and calls the function. Long jobs report
+progress with `progress(done, total)`; pages read it with `status(job_id)`.
+
+Modes (config JOBS_MODE, "" = auto):
+- "rq": Queue per purpose (default, mail, docs) on REDIS_URL; `make worker` runs
+  `rq worker --with-scheduler` and `rq cron cron_config.py` runs PERIODIC.
+- "thread": the job runs in a thread of this process; rq's own bookkeeping (status,
+  meta) lives in an in-process fake Redis so pages read progress the same way.
+  `flask zlcp serve` also runs PERIODIC from a scheduler thread.
+- "sync": the job runs at once in the caller (tests).
+"""
+
+import importlib
+import logging
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import current_app, has_app_context
+
+log = logging.getLogger("zlcp.jobs")
+
+QUEUES = ("default", "mail", "docs")
+
+# name -> "module:function"
+JOBS = {
+    "notifications.deliver": "notifications:deliver",
+}
+
+# Periodic jobs: (job name, queue, seconds between runs or None, cron expression or None).
+PERIODIC = (
+    ("notifications.deliver", "mail", 60, None),  # retries undelivered notifications
+)
+
+_state = {"executor": None, "fake": None, "app": None}
+
+
+def init_app(app):
+    app.extensions["zlcp_jobs"] = {"mode": mode(app)}
+    _state["app"] = app
+
+
+def mode(app=None):
+    app = app or current_app
+    configured = app.config.get("JOBS_MODE") or ""
+    if configured:
+        return configured
+    return "rq" if app.config.get("REDIS_URL") else "thread"
+
+
+def connection():
+    """The Redis connection rq uses: the real one, or the in-process fake."""
+    if mode() == "rq":
+        from redis import Redis
+
+        return Redis.from_url(current_app.config["REDIS_URL"])
+    if _state["fake"] is None:
+        import fakeredis
+
+        _state["fake"] = fakeredis.FakeStrictRedis(server=fakeredis.FakeServer())
+    return _state["fake"]
+
+
+def _queue(name, is_async=True):
+    from rq import Queue
+
+    return Queue(name, connection=connection(), is_async=is_async)
+
+
+def resolve(name):
+    module, _, func = JOBS[name].partition(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def enqueue(name, *args, queue="default"):
+    """Run job `name` in the background; returns its job id."""
+    if name not in JOBS:
+        raise KeyError(name)
+    current = mode()
+    job_id = uuid.uuid4().hex
+    if current == "sync":
+        _queue(queue, is_async=False).enqueue(run, name, *args, job_id=job_id)
+    elif current == "thread":
+        app = current_app._get_current_object()
+        _executor().submit(_run_in_thread, app, queue, name, args, job_id)
+    else:
+        _queue(queue).enqueue(run, name, *args, job_id=job_id, job_timeout=3600)
+    return job_id
+
+
+def _executor():
+    if _state["executor"] is None:
+        _state["executor"] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="zlcp-job")
+    return _state["executor"]
+
+
+def _run_in_thread(app, queue, name, args, job_id):
+    with app.app_context():
+        try:
+            _queue(queue, is_async=False).enqueue(run, name, *args, job_id=job_id)
+        except Exception:  # noqa: BLE001 - logged; rq recorded the failure
+            log.exception("job %s failed", name)
+
+
+def run(name, *args):
+    """Worker entry point: app context + database connection, then the job."""
+    from models import db
+
+    if has_app_context():
+        with db.database.connection_context():
+            return resolve(name)(*args)
+    app = _state["app"]
+    if app is None:  # an rq worker process: build the app once
+        from app import create_app
+
+        app = create_app()
+    with app.app_context(), db.database.connection_context():
+        return resolve(name)(*args)
+
+
+def progress(done, total, **extra):
+    """Record progress of the current job (visible through status())."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is None:
+        return
+    job.meta.update({"done": done, "total": total, **extra})
+    job.save_meta()
+
+
+def status(job_id):
+    """{'status': queued/started/finished/failed, 'done', 'total', 'result'} or None."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    try:
+        job = Job.fetch(job_id, connection=connection())
+    except NoSuchJobError:
+        return None
+    state = job.get_status(refresh=True)
+    return {
+        "status": str(getattr(state, "value", state)),
+        "done": job.meta.get("done", 0),
+        "total": job.meta.get("total", 0),
+        "result": job.return_value() if state == "finished" else None,
+        "error": (job.latest_result().exc_string or "")[-500:] if state == "failed" else "",
+    }
+
+
+def queue_length():
+    if mode() == "rq":
+        return sum(len(_queue(q)) for q in QUEUES)
+    executor = _state["executor"]
+    return executor._work_queue.qsize() if executor else 0
+
+
+def run_periodic_once(now=None):
+    """Run every periodic job once (used by the in-process scheduler and by tests)."""
+    results = {}
+    for name, _queue_name, _every, _cron in PERIODIC:
+        results[name] = run(name)
+    return results
+
+
+def start_in_process_scheduler(app, tick=30):
+    """Thread mode: run PERIODIC in a daemon thread of the serving process."""
+    last_run = {}
+
+    def loop():
+        while True:
+            now = time.monotonic()
+            for name, _queue_name, every, _cron in PERIODIC:
+                if every and now - last_run.get(name, 0) >= every:
+                    last_run[name] = now
+                    with app.app_context():
+                        try:
+                            run(name)
+                        except Exception:  # noqa: BLE001 - keep the scheduler alive
+                            log.exception("periodic job %s failed", name)
+            time.sleep(tick)
+
+    thread = threading.Thread(target=loop, name="zlcp-scheduler", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,740 @@
+"""The whole ZLCP domain as peewee models.
+
+Statuses are stored as the English codes of the enums in workflows.py; only
+workflows.apply() writes them. Money is 万元 with two decimals. Timestamps are
+naive UTC; pages show them in Asia/Shanghai.
+"""
+
+import json
+import secrets
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask_security import RoleMixin, UserMixin
+from peewee import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+    fn,
+)
+from playhouse.flask_utils import FlaskDB
+from playhouse.shortcuts import model_to_dict
+
+class Database(FlaskDB):
+    """FlaskDB whose request hooks reuse a connection the caller already opened (a job
+    run in process, a test) and close only the one the request opened."""
+
+    def connect_db(self):
+        from flask import g
+
+        g._zlcp_db_opened = self.database.connect(reuse_if_open=True)
+
+    def close_db(self, exc):
+        from flask import g
+
+        if g.pop("_zlcp_db_opened", False) and not self.database.is_closed():
+            self.database.close()
+
+
+db = Database()
+
+
+def utcnow():
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def new_token(nbytes=12):
+    """Random URL-safe token for anything that leaves the platform (QR codes, links)."""
+    return secrets.token_urlsafe(nbytes)
+
+
+class JSONField(TextField):
+    """JSON stored as text: identical on SQLite and PostgreSQL, ordered keys kept."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+def money_field(**kw):
+    return DecimalField(max_digits=14, decimal_places=2, auto_round=True, null=True, **kw)
+
+
+class BaseModel(db.Model):
+    created_at = DateTimeField(default=utcnow)
+
+    def to_dict(self, **kw):
+        return model_to_dict(self, recurse=False, **kw)
+
+
+# ---------------------------------------------------------------- accounts
+
+
+class Role(BaseModel, RoleMixin):
+    """unit, reviewer, officer, handler, admin (see workflows.Roles)."""
+
+    name = CharField(unique=True, max_length=40)
+    description = CharField(default="")
+    permissions = TextField(null=True)
+
+
+class User(BaseModel, UserMixin):
+    username = CharField(unique=True, max_length=40)
+    email = CharField(unique=True, max_length=200)
+    phone = CharField(unique=True, max_length=20, null=True)
+    full_name = CharField(default="", max_length=80)
+    password = CharField(max_length=255)
+    active = BooleanField(default=True)
+    fs_uniquifier = CharField(unique=True, max_length=64, default=lambda: secrets.token_hex(16))
+    confirmed_at = DateTimeField(null=True)
+    last_login_at = DateTimeField(null=True)
+    current_login_at = DateTimeField(null=True)
+    last_login_ip = CharField(null=True, max_length=64)
+    current_login_ip = CharField(null=True, max_length=64)
+    login_count = IntegerField(default=0)
+    failed_logins = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    tf_primary_method = CharField(null=True, max_length=20)
+    tf_totp_secret = CharField(null=True, max_length=255)
+
+    def get_id(self):
+        """Flask-Login's id is fs_uniquifier (peewee's Model.get_id would give the pk;
+        changing fs_uniquifier signs the user out everywhere)."""
+        return str(self.fs_uniquifier)
+
+    @property
+    def role_names(self):
+        # Queried, not read from self.roles: Flask-Security's create_user() leaves a
+        # plain list on the instance it returns.
+        query = Role.select(Role.name).join(UserRoles).where(UserRoles.user == self.id)
+        return {r.name for r in query}
+
+    def has_any_role(self, *names):
+        return bool(self.role_names & set(names))
+
+    @property
+    def is_staff(self):
+        return bool(self.role_names - {"unit"})
+
+    @property
+    def display_name(self):
+        return self.full_name or self.username
+
+
+class UserRoles(BaseModel):
+    user = ForeignKeyField(User, backref="roles", on_delete="CASCADE")
+    role = ForeignKeyField(Role, backref="users", on_delete="CASCADE")
+    name = property(lambda self: self.role.name)
+    description = property(lambda self: self.role.description)
+
+    def get_permissions(self):
+        return self.role.get_permissions()
+
+    class Meta:
+        indexes = ((("user", "role"), True),)
+
+
+class SmsCode(BaseModel):
+    """A one-time SMS code; only its hash is kept."""
+
+    phone = CharField(max_length=20, index=True)
+    purpose = CharField(max_length=20)  # register / reset
+    code_hash = CharField(max_length=128)
+    ip = CharField(max_length=64, index=True, default="")
+    expires_at = DateTimeField()
+    attempts = IntegerField(default=0)
+    used_at = DateTimeField(null=True)
+
+
+# ---------------------------------------------------------------- reference data
+
+
+class Industry(BaseModel):
+    """GB/T 4754-2017 国民经济行业分类: 门类 (letter) → 大类 → 中类 → 小类."""
+
+    code = CharField(primary_key=True, max_length=4)
+    name = CharField(max_length=100)
+    level = IntegerField()
+    parent_code = CharField(null=True, max_length=4, index=True)
+
+
+class ProductCategory(BaseModel):
+    """统计用产品分类目录: 2/4/6/8/10-digit codes."""
+
+    code = CharField(primary_key=True, max_length=10)
+    name = CharField(max_length=200)
+    level = IntegerField()
+    parent_code = CharField(null=True, max_length=10, index=True)
+    initials = CharField(default="", max_length=100)  # pinyin initials for the picker
+
+
+class Country(BaseModel):
+    code = CharField(primary_key=True, max_length=2)
+    name_zh = CharField(max_length=60)
+    name_en = CharField(max_length=100)
+
+
+class Option(BaseModel):
+    """Staff-editable short lists: unit_type, enterprise_type, enterprise_size, filing_purpose."""
+
+    kind = CharField(max_length=30)
+    code = CharField(max_length=40)
+    name = CharField(max_length=100)
+    sort = IntegerField(default=0)
+    active = BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("kind", "code"), True),)
+
+    @classmethod
+    def choices(cls, kind):
+        rows = cls.select().where(cls.kind == kind, cls.active).order_by(cls.sort, cls.code)
+        return [(o.code, o.name) for o in rows]
+
+
+class ReasonTemplate(BaseModel):
+    scope = CharField(max_length=30, index=True)
+    code = CharField(max_length=60)
+    title = CharField(max_length=100)
+    text = TextField()
+    sort = IntegerField(default=0)
+    active = BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("scope", "code"), True),)
+
+
+class Page(BaseModel):
+    """Staff-editable texts: the registration agreement, the commitment letter template."""
+
+    slug = CharField(primary_key=True, max_length=40)
+    title = CharField(max_length=100)
+    body = TextField()
+    updated_at = DateTimeField(default=utcnow)
+
+
+class Setting(BaseModel):
+    key = CharField(primary_key=True, max_length=60)
+    value = JSONField()
+
+    @classmethod
+    def get_value(cls, key, default=None):
+        row = cls.get_or_none(cls.key == key)
+        return default if row is None else row.value
+
+
+class Holiday(BaseModel):
+    """Official calendar: a holiday (is_workday False) or a make-up working day (True)."""
+
+    day = DateField(primary_key=True)
+    is_workday = BooleanField()
+    name = CharField(default="", max_length=40)
+
+
+class CalendarYear(BaseModel):
+    """Years whose holiday arrangement has been published and entered completely."""
+
+    year = IntegerField(primary_key=True)
+    source = CharField(default="", max_length=100)
+
+
+class UpdateWindow(BaseModel):
+    """产品备案信息更新 window of one year (default 1 Jan – 31 Mar, Asia/Shanghai)."""
+
+    year = IntegerField(primary_key=True)
+    opens_on = DateField()
+    closes_on = DateField()
+
+
+class RegistryEntry(BaseModel):
+    """Business-registry record behind 获取工商信息."""
+
+    credit_code = CharField(unique=True, max_length=18)
+    name = CharField(max_length=200)
+    registered_address = CharField(default="", max_length=300)
+    legal_rep = CharField(default="", max_length=60)
+    legal_rep_phone = CharField(default="", max_length=30)
+    updated_at = DateTimeField(default=utcnow)
+
+
+# ---------------------------------------------------------------- files
+
+
+class StoredFile(BaseModel):
+    """An uploaded or generated file; the bytes live in storage.py under `key`."""
+
+    key = CharField(unique=True, max_length=80)
+    original_name = CharField(max_length=255)
+    size = BigIntegerField()
+    content_type = CharField(max_length=100)
+    kind = CharField(max_length=10)  # png/bmp/jpg/pdf/mp4/svg
+    sha256 = CharField(max_length=64)
+    owner = ForeignKeyField(User, null=True, backref="files", on_delete="SET NULL")
+    public = BooleanField(default=False)
+
+
+# ---------------------------------------------------------------- units
+
+
+class Unit(BaseModel):
+    """A filing unit (单位) and its real-name verification (单位实名认证)."""
+
+    user = ForeignKeyField(User, unique=True, backref="unit_set", on_delete="CASCADE")
+    status = CharField(max_length=20, default="draft", index=True)
+    unit_type = CharField(default="", max_length=40)
+    credit_code = CharField(unique=True, null=True, max_length=18)
+    name = CharField(default="", max_length=200, index=True)
+    registered_address = CharField(default="", max_length=300)
+    office_address = CharField(default="", max_length=300)
+    office_same = BooleanField(default=False)
+    registered_capital = money_field()
+    industry = ForeignKeyField(Industry, null=True, on_delete="SET NULL")
+    legal_rep = CharField(default="", max_length=60)
+    legal_rep_phone = CharField(default="", max_length=30)
+    contact = CharField(default="", max_length=60)
+    contact_phone = CharField(default="", max_length=30)
+    enterprise_type = CharField(default="", max_length=40)
+    enterprise_size = CharField(default="", max_length=20)
+    license_file = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
+    commitment_file = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
+    region_code = CharField(default="", max_length=6, index=True)
+    review_flags = JSONField(null=True)  # fields a reviewer flagged on rejection
+    submitted_at = DateTimeField(null=True)
+    approved_at = DateTimeField(null=True)
+    updated_at = DateTimeField(default=utcnow)
+
+    @property
+    def province_code(self):
+        return self.region_code[:2] + "0000" if self.region_code else ""
+
+    def former_names(self):
+        return [h.name for h in self.name_history.order_by(UnitNameHistory.valid_to)]
+
+    def all_names(self):
+        return [n for n in [self.name, *self.former_names()] if n]
+
+
+class UnitNameHistory(BaseModel):
+    unit = ForeignKeyField(Unit, backref="name_history", on_delete="CASCADE")
+    name = CharField(max_length=200, index=True)
+    valid_to = DateTimeField(default=utcnow)
+
+
+class UnitChangeRequest(BaseModel):
+    """变更单位信息: old and new values of the changed fields only."""
+
+    unit = ForeignKeyField(Unit, backref="change_requests", on_delete="CASCADE")
+    status = CharField(max_length=20, default="pending", index=True)
+    old_values = JSONField()
+    new_values = JSONField()
+    submitted_at = DateTimeField(default=utcnow)
+    decided_at = DateTimeField(null=True)
+
+
+ASSET_FIELDS = (
+    "total_cost",
+    "ip_investment",
+    "net_profit",
+    "total_sales",
+    "fixed_assets",
+    "total_output",
+    "sales_expense",
+    "admin_expense",
+    "finance_expense",
+    "patent_assets",
+    "total_assets",
+)
+
+
+class AssetInfo(BaseModel):
+    """资产信息 of one fiscal year (万元; net profit may be negative)."""
+
+    unit = ForeignKeyField(Unit, backref="asset_infos", on_delete="CASCADE")
+    fiscal_year = IntegerField()
+    total_cost = money_field()
+    ip_investment = money_field()
+    net_profit = money_field()
+    total_sales = money_field()
+    fixed_assets = money_field()
+    total_output = money_field()
+    sales_expense = money_field()
+    admin_expense = money_field()
+    finance_expense = money_field()
+    patent_assets = money_field()
+    total_assets = money_field()
+    employees = IntegerField(null=True)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("unit", "fiscal_year"), True),)
+
+
+# ---------------------------------------------------------------- patents
+
+
+class Patent(BaseModel):
+    """The patent office's registry, fed by the importer."""
+
+    number = CharField(unique=True, max_length=20)  # application number digits, no dot
+    display_number = CharField(max_length=24)  # ZL202010566088.9
+    name = CharField(max_length=300)
+    kind = CharField(max_length=20, index=True)  # invention / utility / design
+    patentees = JSONField()  # list of names, in the registry's order
+    application_date = DateField(null=True)
+    grant_date = DateField(null=True)
+    legal_status = CharField(max_length=20, default="valid", index=True)
+    expiry_date = DateField(null=True)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class PatentHolder(BaseModel):
+    """One patentee of a registry patent, indexed for 自动导入专利."""
+
+    patent = ForeignKeyField(Patent, backref="holders", on_delete="CASCADE")
+    name = CharField(max_length=200, index=True)
+
+    class Meta:
+        indexes = ((("patent", "name"), True),)
+
+
+class PatentStatusChange(BaseModel):
+    patent = ForeignKeyField(Patent, backref="status_changes", on_delete="CASCADE")
+    old_status = CharField(max_length=20)
+    new_status = CharField(max_length=20)
+    seen_by_products = BooleanField(default=False)
+
+
+class UnitPatent(BaseModel):
+    """A patent in the unit's 专利信息管理 list."""
+
+    unit = ForeignKeyField(Unit, backref="patents", on_delete="CASCADE")
+    patent = ForeignKeyField(Patent, backref="unit_links", on_delete="CASCADE")
+    source = CharField(max_length=10)  # auto / manual
+    acquisition = CharField(max_length=20, default="original")  # original / assigned / licensed
+    assignment_kind = CharField(default="", max_length=20)  # transfer / inheritance / gift
+    licensor = CharField(default="", max_length=200)
+    licence_start = DateField(null=True)
+    licence_end = DateField(null=True)
+
+    class Meta:
+        indexes = ((("unit", "patent"), True),)
+
+
+# ---------------------------------------------------------------- products
+
+PRODUCT_MONEY_FIELDS = (
+    "last_year_cost",
+    "ip_investment",
+    "last_year_sales",
+    "last_year_export",
+    "last_year_net_profit",
+    "last_year_output",
+)
+
+
+class Product(BaseModel):
+    """A product filing (产品备案) with its current data."""
+
+    unit = ForeignKeyField(Unit, backref="products", on_delete="CASCADE")
+    token = CharField(unique=True, max_length=32, default=new_token)
+    status = CharField(max_length=20, default="draft", index=True)
+    filing_number = CharField(unique=True, null=True, max_length=30)
+    gtin = CharField(default="", max_length=13)
+    name = CharField(default="", max_length=100)
+    model = CharField(default="", max_length=100)
+    category = ForeignKeyField(ProductCategory, null=True, on_delete="SET NULL")
+    industry = ForeignKeyField(Industry, null=True, on_delete="SET NULL")
+    trademark = CharField(default="", max_length=100)
+    intro = TextField(default="")
+    purpose = CharField(default="", max_length=40)
+    purpose_other = CharField(default="", max_length=100)
+    export_countries = JSONField(default=list)
+    export_other = CharField(default="", max_length=200)
+    first_year = IntegerField(null=True)
+    last_year_cost = money_field()
+    ip_investment = money_field()
+    last_year_sales = money_field()
+    last_year_export = money_field()
+    last_year_net_profit = money_field()
+    last_year_output = money_field()
+    market_share = DecimalField(max_digits=5, decimal_places=2, null=True)
+    gross_margin = DecimalField(max_digits=6, decimal_places=2, null=True)
+    contribution_index = DecimalField(max_digits=5, decimal_places=2, null=True)
+    contribution_method = CharField(default="", max_length=20)  # method1/method2/method3/own
+    method_k = DecimalField(max_digits=10, decimal_places=4, null=True)
+    method_explanation = TextField(default="")
+    special_industry = BooleanField(default=False)
+    compulsory_cert = BooleanField(default=False)
+    revocation_reason = TextField(default="")
+    revocation_prompt_at = DateTimeField(null=True)  # 待确认撤销: all linked patents gone
+    submitted_at = DateTimeField(null=True)
+    filed_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+    updated_at = DateTimeField(default=utcnow)
+
+    # A filed product stays public while its revocation is being reviewed.
+    PUBLIC_STATUSES = ("filed", "revocation_pending")
+
+    @classmethod
+    def visible_to_public(cls):
+        """已备案 products; 公示中 and 已认定 ones are filed products with a Recognition.
+        A product whose recognition was revoked (撤销认定) leaves public search."""
+        revoked = Recognition.select(Recognition.product).where(Recognition.status == "revoked")
+        return cls.select().where(cls.status.in_(cls.PUBLIC_STATUSES), cls.id.not_in(revoked))
+
+
+class ProductVersion(BaseModel):
+    """Every submitted version, as a complete snapshot (fields, patents, files)."""
+
+    product = ForeignKeyField(Product, backref="versions", on_delete="CASCADE")
+    number = IntegerField()
+    kind = CharField(max_length=10)  # filing / update
+    data = JSONField()
+    submitted_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+    class Meta:
+        indexes = ((("product", "number"), True),)
+
+
+class ProductPatent(BaseModel):
+    product = ForeignKeyField(Product, backref="patent_links", on_delete="CASCADE")
+    patent = ForeignKeyField(Patent, backref="product_links", on_delete="CASCADE")
+    public = BooleanField(default=False)  # 备案阶段是否公开
+    core = BooleanField(default=False)  # 核心专利
+    litigated = BooleanField(default=False)  # 涉诉专利
+    case_number = CharField(default="", max_length=100)  # 案件编号
+
+    class Meta:
+        indexes = ((("product", "patent"), True),)
+
+
+class ProductFile(BaseModel):
+    """main_image, other_image, economic_proof, production_licence, certification,
+    intro_image, intro_video, rate_reference."""
+
+    product = ForeignKeyField(Product, backref="files", on_delete="CASCADE")
+    file = ForeignKeyField(StoredFile, on_delete="CASCADE")
+    kind = CharField(max_length=30)
+    sort = IntegerField(default=0)
+
+
+class ReviewClaim(BaseModel):
+    """A reviewer has claimed (or been assigned) an item of a queue."""
+
+    object_type = CharField(max_length=30)
+    object_id = IntegerField()
+    reviewer = ForeignKeyField(User, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("object_type", "object_id"), True),)
+
+
+class YearlyUpdate(BaseModel):
+    """产品备案信息更新 of one product in one year."""
+
+    product = ForeignKeyField(Product, backref="updates", on_delete="CASCADE")
+    year = IntegerField()
+    status = CharField(max_length=20, default="draft", index=True)
+    data = JSONField(default=dict)  # proposed fields, patents and files
+    base_version = ForeignKeyField(ProductVersion, null=True, on_delete="SET NULL")
+    submitted_at = DateTimeField(null=True)
+    decided_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("product", "year"), True),)
+
+
+# ---------------------------------------------------------------- recognition
+
+
+class RecognitionRound(BaseModel):
+    year = IntegerField(unique=True)
+    name = CharField(max_length=100)
+    filing_from = DateField()
+    filing_to = DateField()
+    criteria = JSONField(default=dict)  # global and per-category thresholds
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+
+class Recognition(BaseModel):
+    product = ForeignKeyField(Product, backref="recognitions", on_delete="CASCADE")
+    round = ForeignKeyField(RecognitionRound, backref="recognitions", on_delete="CASCADE")
+    status = CharField(max_length=20, default="candidate", index=True)
+    token = CharField(unique=True, max_length=32, default=new_token)
+    notice_start = DateField(null=True)
+    notice_end = DateField(null=True)
+    recognised_at = DateTimeField(null=True)
+    valid_until = DateField(null=True)
+    certificate_number = CharField(unique=True, null=True, max_length=40)
+    certificate_file = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
+    qr_file = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
+    mark_file = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
+    revoked_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("product", "round"), True),)
+
+
+class Objection(BaseModel):
+    tracking_number = CharField(unique=True, max_length=24)
+    recognition = ForeignKeyField(Recognition, backref="objections", on_delete="CASCADE")
+    status = CharField(max_length=20, default="accepted", index=True)
+    name = CharField(max_length=60)
+    organisation = CharField(default="", max_length=200)
+    phone = CharField(max_length=20)
+    email = CharField(max_length=200)
+    content = TextField()
+    outcome = TextField(default="")
+    handler = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    ip = CharField(default="", max_length=64)
+    decided_at = DateTimeField(null=True)
+
+
+class ObjectionFile(BaseModel):
+    objection = ForeignKeyField(Objection, backref="files", on_delete="CASCADE")
+    file = ForeignKeyField(StoredFile, on_delete="CASCADE")
+
+
+# ---------------------------------------------------------------- notifications, audit
+
+
+class Outbox(BaseModel):
+    """Every SMS, email and 站内消息 is written here first, then delivered by a job."""
+
+    channel = CharField(max_length=10, index=True)  # sms / email / inbox
+    recipient = CharField(max_length=200)  # phone, email address, or user id
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    template = CharField(max_length=60)
+    payload = JSONField(default=dict)
+    subject = CharField(default="", max_length=200)
+    body = TextField(default="")
+    status = CharField(max_length=10, default="pending", index=True)  # pending/sent/failed
+    tries = IntegerField(default=0)
+    next_try_at = DateTimeField(default=utcnow, index=True)
+    last_error = TextField(default="")
+    sent_at = DateTimeField(null=True)
+
+
+class Message(BaseModel):
+    """站内消息 shown in the portal's 消息中心."""
+
+    user = ForeignKeyField(User, backref="messages", on_delete="CASCADE")
+    title = CharField(max_length=200)
+    body = TextField()
+    link = CharField(default="", max_length=300)
+    read_at = DateTimeField(null=True)
+
+    @classmethod
+    def unread_count(cls, user):
+        return cls.select().where(cls.user == user, cls.read_at.is_null()).count()
+
+
+class AuditLog(BaseModel):
+    actor = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    actor_name = CharField(default="", max_length=80)  # kept if the account goes
+    object_type = CharField(max_length=30, index=True)
+    object_id = IntegerField(index=True)
+    event = CharField(max_length=40)
+    from_status = CharField(default="", max_length=20)
+    to_status = CharField(default="", max_length=20)
+    reason = TextField(default="")
+    ip = CharField(default="", max_length=64)
+    data = JSONField(null=True)
+
+
+ALL_MODELS = [
+    Role,
+    User,
+    UserRoles,
+    SmsCode,
+    Industry,
+    ProductCategory,
+    Country,
+    Option,
+    ReasonTemplate,
+    Page,
+    Setting,
+    Holiday,
+    CalendarYear,
+    UpdateWindow,
+    RegistryEntry,
+    StoredFile,
+    Unit,
+    UnitNameHistory,
+    UnitChangeRequest,
+    AssetInfo,
+    Patent,
+    PatentHolder,
+    PatentStatusChange,
+    UnitPatent,
+    Product,
+    ProductVersion,
+    ProductPatent,
+    ProductFile,
+    ReviewClaim,
+    YearlyUpdate,
+    RecognitionRound,
+    Recognition,
+    Objection,
+    ObjectionFile,
+    Outbox,
+    Message,
+    AuditLog,
+]
+
+
+def unit_of(user):
+    """The Unit of a unit account, or None."""
+    return Unit.get_or_none(Unit.user == user)
+
+
+def count_by(query, field):
+    """{value: count} of `field` over `query` (for tab counts)."""
+    model = field.model
+    rows = query.select(field, fn.COUNT(model._meta.primary_key).alias("n")).group_by(field)
+    return {getattr(r, field.name): r.n for r in rows}
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def today_shanghai():
+    return datetime.now(SHANGHAI).date()
+
+
+def shanghai_time(value, fmt="%Y-%m-%d %H:%M"):
+    """A naive-UTC timestamp as Beijing time text."""
+    if value is None:
+        return ""
+    return value.replace(tzinfo=timezone.utc).astimezone(SHANGHAI).strftime(fmt)
+
+
+def last_fiscal_year(on: date | None = None):
+    """The fiscal year asset info is due for: the calendar year before today (Shanghai)."""
+    return (on or today_shanghai()).year - 1
+
+
+def make_database(url, instance_path="."):
+    """A peewee Database for a URL; a relative SQLite path lives in the instance folder."""
+    from pathlib import Path
+
+    from playhouse.db_url import connect
+
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        path = url[len("sqlite:///"):]
+        if path != ":memory:":
+            url = "sqlite:///" + str(Path(instance_path) / path)
+    if url.startswith("sqlite"):
+        return connect(
+            url,
+            pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000},
+        )
+    return connect(url)

@@ -1,0 +1,323 @@
+"""One notification layer: every SMS, e-mail and 站内消息 is first written to the Outbox
+table (inside the caller's transaction), then delivered by a background job with
+retries and exponential backoff. Nothing is lost if a channel is down; failures are
+listed for staff in the back office.
+"""
+
+import hashlib
+import hmac
+import importlib
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from models import Message, Outbox, utcnow
+
+log = logging.getLogger("zlcp.notifications")
+
+SMS, EMAIL, INBOX = "sms", "email", "inbox"
+
+# One template per event. `to` names who receives it: "unit" (the unit account's phone
+# and message centre, and its e-mail for EMAIL) or "objector" (the objection's e-mail).
+TEMPLATES = {
+    "sms_code": {
+        "channels": (SMS,),
+        "to": "phone",
+        "text": _l("您的验证码为%(code)s，%(minutes)s分钟内有效，请勿泄露给他人。"),
+    },
+    "email_code": {
+        "channels": (EMAIL,),
+        "to": "email",
+        "title": _l("验证码"),
+        "text": _l("您的验证码为%(code)s，%(minutes)s分钟内有效，请勿泄露给他人。"),
+    },
+    "unit_approved": {
+        "channels": (SMS, INBOX),
+        "to": "unit",
+        "title": _l("单位实名认证审核通过"),
+        "text": _l("您的单位实名认证审核通过，可登录平台继续进行专利信息管理、产品备案申报等操作。"),
+    },
+    "unit_rejected": {
+        "channels": (SMS, INBOX),
+        "to": "unit",
+        "title": _l("单位实名认证审核不通过"),
+        "text": _l("您的单位实名认证审核不通过，原因：%(reason)s。请修改单位认证信息后再次提交审核。"),
+    },
+    "change_approved": {
+        "channels": (SMS, INBOX),
+        "to": "unit",
+        "title": _l("单位信息变更审核通过"),
+        "text": _l("您提交的单位实名认证信息已审核通过"),
+    },
+    "change_rejected": {
+        "channels": (SMS, INBOX),
+        "to": "unit",
+        "title": _l("单位信息变更审核不通过"),
+        "text": _l("您提交的单位信息变更审核不通过，原因：%(reason)s。"),
+    },
+    "product_filed": {
+        "channels": (SMS, INBOX),
+        "to": "unit",
+        "title": _l("产品已备案"),
+        "text": _l("您的产品“%(product)s”已备案，备案号%(filing_number)s。"),
+    },
+    "product_rejected": {
+        "channels": (SMS, INBOX),
+        "to": "unit",
+        "title": _l("产品备案审核不通过"),
+        "text": _l("您的产品“%(product)s”备案审核不通过，原因：%(reason)s。可在“不通过”列表中修改后重新提交。"),
+    },
+    "product_revoked": {
+        "channels": (SMS, INBOX),
+        "to": "unit",
+        "title": _l("产品已撤销备案"),
+        "text": _l("您的产品“%(product)s”已撤销备案。%(reason)s"),
+    },
+    "revocation_rejected": {
+        "channels": (INBOX,),
+        "to": "unit",
+        "title": _l("撤销备案申请未通过"),
+        "text": _l("您的产品“%(product)s”撤销备案申请未通过，原因：%(reason)s。"),
+    },
+    "patents_lapsed": {
+        "channels": (SMS, INBOX),
+        "to": "unit",
+        "title": _l("请确认撤销备案"),
+        "text": _l("您的已备案产品“%(product)s”所关联的专利已全部失效或者转让，请登录平台进行撤销确认。"),
+    },
+    "update_approved": {
+        "channels": (INBOX,),
+        "to": "unit",
+        "title": _l("产品备案信息更新审核通过"),
+        "text": _l("您的产品“%(product)s”%(year)s年度备案信息更新已审核通过。"),
+    },
+    "update_rejected": {
+        "channels": (SMS, INBOX),
+        "to": "unit",
+        "title": _l("产品备案信息更新审核不通过"),
+        "text": _l("您的产品“%(product)s”备案信息更新审核不通过，原因：%(reason)s。"),
+    },
+    "notice_started": {
+        "channels": (SMS, INBOX),
+        "to": "unit",
+        "title": _l("产品进入公示阶段"),
+        "text": _l("您的产品“%(product)s”已进入专利密集型产品认定公示阶段，公示期至%(notice_end)s。"),
+    },
+    "recognised": {
+        "channels": (SMS, INBOX),
+        "to": "unit",
+        "title": _l("专利密集型产品已认定"),
+        "text": _l("您的产品“%(product)s”已认定为专利密集型产品，证书编号%(certificate_number)s。"),
+    },
+    "recognition_revoked": {
+        "channels": (SMS, EMAIL, INBOX),
+        "to": "unit",
+        "title": _l("专利密集型产品撤销认定"),
+        "text": _l("您的产品“%(product)s”已撤销认定，原因：%(reason)s。"),
+    },
+    "objection_received": {
+        "channels": (EMAIL,),
+        "to": "objector",
+        "title": _l("异议已受理"),
+        "text": _l("您对“%(product)s”提出的异议已受理，受理编号%(tracking_number)s。"),
+    },
+    "objection_upheld": {
+        "channels": (EMAIL,),
+        "to": "objector",
+        "title": _l("异议处理结果：异议成立"),
+        "text": _l("您提出的异议（受理编号%(tracking_number)s）经核查异议成立：%(reason)s"),
+    },
+    "objection_dismissed": {
+        "channels": (EMAIL,),
+        "to": "objector",
+        "title": _l("异议处理结果：异议不成立"),
+        "text": _l("您提出的异议（受理编号%(tracking_number)s）经核查异议不成立：%(reason)s"),
+    },
+}
+
+
+def render(template, payload):
+    spec = TEMPLATES[template]
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        text = str(spec["text"]) % payload if payload else str(spec["text"])
+        title = str(spec.get("title", "")) % payload if spec.get("title") else ""
+    return title, text
+
+
+def queue(template, *, phone=None, email=None, user=None, payload=None):
+    """Write the outbox rows of one template; returns their ids. Call inside a transaction."""
+    spec = TEMPLATES[template]
+    payload = payload or {}
+    title, text = render(template, payload)
+    ids = []
+    for channel in spec["channels"]:
+        recipient = {SMS: phone, EMAIL: email, INBOX: user.id if user else None}[channel]
+        if not recipient:
+            continue
+        row = Outbox.create(
+            channel=channel,
+            recipient=str(recipient),
+            user=user,
+            template=template,
+            payload=payload,
+            subject=title,
+            body=text,
+        )
+        ids.append(row.id)
+    return ids
+
+
+def payload_for(obj, reason=""):
+    """Template values for a workflow object."""
+    from models import Objection, Product, Recognition, YearlyUpdate
+
+    values = {"reason": reason or ""}
+    product = None
+    if isinstance(obj, Product):
+        product = obj
+    elif isinstance(obj, (YearlyUpdate, Recognition)):
+        product = obj.product
+        values["year"] = getattr(obj, "year", "")
+    elif isinstance(obj, Objection):
+        product = obj.recognition.product
+        values["tracking_number"] = obj.tracking_number
+    if isinstance(obj, Recognition):
+        values["notice_end"] = obj.notice_end.isoformat() if obj.notice_end else ""
+        values["certificate_number"] = obj.certificate_number or ""
+    if product is not None:
+        values["product"] = product.name
+        values["filing_number"] = product.filing_number or ""
+    return values
+
+
+def queue_event(template, obj, reason=""):
+    """Outbox rows for a workflow event on obj (called by workflows.apply)."""
+    from workflows import unit_of_obj
+
+    spec = TEMPLATES[template]
+    payload = payload_for(obj, reason)
+    if spec["to"] == "objector":
+        ids = queue(template, email=obj.email, payload=payload)
+        ids += _copy_to_unit(template, obj, payload)
+        return ids
+    user = unit_of_obj(obj).user
+    return queue(template, phone=user.phone, email=user.email, user=user, payload=payload)
+
+
+def _copy_to_unit(template, objection, payload):
+    """The objection's outcome also goes to the unit's message centre."""
+    if template == "objection_received":
+        return []
+    user = objection.recognition.product.unit.user
+    title, text = render(template, payload)
+    row = Outbox.create(
+        channel=INBOX, recipient=str(user.id), user=user, template=template,
+        payload=payload, subject=title, body=text,
+    )
+    return [row.id]
+
+
+def deliver_soon(ids):
+    """Hand outbox rows to the delivery job (after the caller's commit)."""
+    import jobs
+
+    jobs.enqueue("notifications.deliver", list(ids), queue="mail")
+
+
+# ---------------------------------------------------------------- senders
+
+
+class LogSmsSender:
+    """Default SMS sender: writes the message to the log; the outbox keeps the text."""
+
+    def send(self, phone, text):
+        log.info("SMS to %s: %s", phone, text)
+
+
+def sms_sender():
+    name = current_app.config["SMS_SENDER"]
+    if name == "log":
+        return LogSmsSender()
+    module, _, cls = name.partition(":")
+    return getattr(importlib.import_module(module), cls)()
+
+
+def send_email(to, subject, body):
+    from flask_mailman import EmailMessage
+
+    prefix = current_app.config["SITE_NAME"]
+    EmailMessage(f"【{prefix}】{subject}", body, to=[to]).send()
+
+
+def _send(row):
+    if row.channel == SMS:
+        sms_sender().send(row.recipient, row.body)
+    elif row.channel == EMAIL:
+        send_email(row.recipient, row.subject, row.body)
+    elif row.channel == INBOX:
+        Message.create(user=int(row.recipient), title=row.subject, body=row.body,
+                       link=row.payload.get("link", ""))
+    else:
+        raise ValueError(f"unknown channel {row.channel}")
+
+
+def deliver(ids=None):
+    """Deliver pending outbox rows (given ids, or all that are due). Idempotent:
+    a row is claimed with a conditional UPDATE before it is sent."""
+    now = utcnow()
+    query = Outbox.select().where(Outbox.status == "pending")
+    query = query.where(Outbox.id.in_(ids)) if ids else query.where(Outbox.next_try_at <= now)
+    sent = failed = 0
+    max_tries = current_app.config["NOTIFY_MAX_TRIES"]
+    for row in query.order_by(Outbox.id):
+        claimed = (
+            Outbox.update(status="sending")
+            .where(Outbox.id == row.id, Outbox.status == "pending")
+            .execute()
+        )
+        if not claimed:
+            continue
+        try:
+            _send(row)
+        except Exception as exc:  # noqa: BLE001 - any provider failure is retried
+            tries = row.tries + 1
+            status = "failed" if tries >= max_tries else "pending"
+            Outbox.update(
+                status=status,
+                tries=tries,
+                last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
+                next_try_at=utcnow() + timedelta(minutes=2**tries),
+            ).where(Outbox.id == row.id).execute()
+            log.warning("delivery of outbox %s failed (%s): %s", row.id, tries, exc)
+            failed += 1
+        else:
+            Outbox.update(status="sent", tries=row.tries + 1, sent_at=utcnow(), last_error="").where(
+                Outbox.id == row.id
+            ).execute()
+            sent += 1
+    return {"sent": sent, "failed": failed}
+
+
+def retry_failed(ids):
+    """Staff action: put failed rows back in the queue now."""
+    return (
+        Outbox.update(status="pending", next_try_at=utcnow())
+        .where(Outbox.id.in_(ids), Outbox.status == "failed")
+        .execute()
+    )
+
+
+def code_hash(code, phone):
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def unread_count(user):
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    return Message.unread_count(user)
+
+

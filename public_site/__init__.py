@@ -1,0 +1,47 @@
+"""Public pages, the company portal (/portal) and account pages."""
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from flask_security import current_user
+
+import notifications
+from models import shanghai_time
+from workflows import status_label
+
+
+def init_app(app):
+    from public_site import auth, portal, public
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(portal.bp, url_prefix="/portal")
+
+    @app.context_processor
+    def layout_context():
+        return {
+            "site_name": app.config["SITE_NAME"],
+            "unread_messages": notifications.unread_count(current_user),
+            "status_label": status_label,
+        }
+
+    app.jinja_env.filters["beijing"] = shanghai_time
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        message = getattr(error, "description", "") or _l("您没有权限访问此页面")
+        return render_template("public/error.html", code=403, title=_l("无权访问"), message=message), 403
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("public/error.html", code=404, title=_l("页面不存在"),
+                               message=_l("您访问的页面不存在或已被移除。")), 404
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return render_template("public/error.html", code=413, title=_l("文件过大"),
+                               message=_l("上传的文件超过了大小限制。")), 413
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return render_template("public/error.html", code=429, title=_l("操作过于频繁"),
+                               message=_l("操作过于频繁，请稍后再试。")), 429

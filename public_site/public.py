@@ -1,0 +1,32 @@
+"""Public pages: home, the registration agreement."""
+
+from flask import Blueprint, abort, render_template, request
+
+from models import Page
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template("public/home.html")
+
+
+@bp.get("/pages/<slug>")
+def page(slug):
+    row = Page.get_or_none(Page.slug == slug)
+    if row is None:
+        abort(404)
+    return render_template("public/page.html", page=row)
+
+
+@bp.get("/files/<key>")
+def file(key):
+    """Stored files, after the permission check in storage.send()."""
+    from flask_security import current_user
+
+    import storage
+    from models import StoredFile
+
+    stored = StoredFile.get_or_none(StoredFile.key == key)
+    return storage.send(stored, current_user, as_attachment=request.args.get("download") == "1")

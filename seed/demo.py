@@ -1,0 +1,88 @@
+"""Demo accounts and data, loaded only when asked for (`flask zlcp seed --demo`, as
+`make run` does); never part of a production init. Idempotent: an account that
+exists is left as it is, so what demo users entered survives a second `make run`.
+"""
+
+from decimal import Decimal
+
+from flask_security import hash_password
+
+import storage
+import workflows
+from accounts import create_staff
+from extensions import user_datastore
+from models import RegistryEntry, Unit, User, db
+
+STAFF = (
+    ("demo_reviewer", "审核员（演示）", ["reviewer"]),
+    ("demo_officer", "认定管理（演示）", ["officer"]),
+    ("demo_handler", "异议处理（演示）", ["handler"]),
+    ("demo_admin", "系统管理员（演示）", ["admin"]),
+)
+
+
+def demo_credit_code():
+    from validators import uscc_check_char
+
+    body = "91440300MA5D7N8K2"
+    return body + uscc_check_char(body)
+
+
+def _placeholder_png(text):
+    """A small licence-like image so the demo unit's uploads can be previewed."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (480, 320), (250, 248, 240))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((10, 10, 470, 310), outline=(179, 18, 31), width=4)
+    draw.text((40, 140), text, fill=(29, 39, 51))
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def load(password):
+    lines = []
+    with db.database.atomic():
+        for username, name, roles in STAFF:
+            if not User.select().where(User.username == username).exists():
+                create_staff(username=username, email=f"{username}@zlcp.example.cn",
+                             password=password, roles=roles, full_name=name)
+        reviewer = User.get(User.username == "demo_reviewer")
+        unit_user = User.get_or_none(User.username == "demo_unit")
+        if unit_user is None:
+            unit_user = user_datastore.create_user(
+                username="demo_unit", email="demo_unit@example.cn", phone="13800138000",
+                password=hash_password(password), roles=["unit"],
+            )
+            Unit.create(user=unit_user)
+            _verify_demo_unit(unit_user, reviewer)
+    lines.append("演示账号（密码均为 %s，可用 ZLCP_DEMO_PASSWORD 修改）：" % password)
+    lines.append("  单位端   http://127.0.0.1:5000/login        demo_unit（或手机号 13800138000）")
+    for username, name, _roles in STAFF:
+        lines.append(f"  管理后台 http://127.0.0.1:5000/admin/login  {username}  {name}")
+    return lines
+
+
+def _verify_demo_unit(user, reviewer):
+    code = demo_credit_code()
+    RegistryEntry.insert(
+        credit_code=code, name="深圳示范智能科技有限公司", registered_address="广东省深圳市南山区粤海街道科技南路18号",
+        legal_rep="王明", legal_rep_phone="0755-86000000",
+    ).on_conflict_ignore().execute()
+    licence = storage.save_bytes(_placeholder_png("BUSINESS LICENCE (DEMO)"), "营业执照.png", "png", owner=user)
+    letter = storage.save_bytes(_placeholder_png("COMMITMENT LETTER (DEMO)"), "诚信承诺书.png", "png", owner=user)
+    unit = Unit.get(Unit.user == user)
+    Unit.update(
+        unit_type="enterprise", credit_code=code, name="深圳示范智能科技有限公司",
+        registered_address="广东省深圳市南山区粤海街道科技南路18号",
+        office_address="广东省深圳市南山区粤海街道科技南路18号", office_same=True,
+        registered_capital=Decimal("5000.00"), industry="3911", legal_rep="王明",
+        legal_rep_phone="0755-86000000", contact="陈静", contact_phone="13800138000",
+        enterprise_type="limited", enterprise_size="medium", license_file=licence,
+        commitment_file=letter, region_code=code[2:8],
+    ).where(Unit.id == unit.id).execute()
+    unit = workflows.apply(Unit.get_by_id(unit.id), "submit", user)
+    workflows.apply(unit, "approve", reviewer)

@@ -1,0 +1,311 @@
+"""Fixtures: app, db, client, login(role), factories, live_server, browser page, SMTP.
+
+Runs on SQLite + in-process jobs by default. With ZLCP_TEST_DATABASE_URL (a PostgreSQL
+server URL) every run gets its own fresh database on that server; with
+ZLCP_TEST_REDIS_URL jobs keep their bookkeeping in that Redis.
+"""
+
+import os
+import re
+import secrets
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from models import ALL_MODELS, User, db
+
+TEST_DB_URL = os.environ.get("ZLCP_TEST_DATABASE_URL", "")
+TEST_REDIS_URL = os.environ.get("ZLCP_TEST_REDIS_URL", "")
+PASSWORD = "Test@2026x"
+
+# Reference tables are loaded once per run and kept between tests.
+REFERENCE = {"industry", "productcategory", "country", "option", "reasontemplate", "page",
+             "setting", "holiday", "calendaryear", "role"}
+
+
+def _postgres_database(server_url):
+    """Create a fresh database on the server; returns (url, drop callback)."""
+    import psycopg2
+
+    name = f"zlcp_test_{uuid.uuid4().hex[:10]}"
+    conn = psycopg2.connect(server_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\'')
+    conn.close()
+    url = re.sub(r"/[^/]*$", f"/{name}", server_url)
+
+    def drop():
+        conn = psycopg2.connect(server_url)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.close()
+
+    return url, drop
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
+    from aiosmtpd.controller import Controller
+
+    class Handler:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
+            import email
+
+            self.messages.append(email.message_from_bytes(envelope.content))
+            return "250 OK"
+
+    handler = Handler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, handler.messages
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, smtp_server):
+    from app import create_app
+    from cli import migrate_to_head
+    from seed import load_reference
+
+    tmp = tmp_path_factory.mktemp("zlcp")
+    drop = None
+    if TEST_DB_URL:
+        url, drop = _postgres_database(TEST_DB_URL)
+    else:
+        url = f"sqlite:///{tmp / 'test.db'}"
+    controller, _messages = smtp_server
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": secrets.token_hex(16),
+        "DATABASE_URL": url,
+        "REDIS_URL": TEST_REDIS_URL,
+        "JOBS_MODE": "sync",
+        "CAPTCHA_ENABLED": False,
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": controller.port,
+        "RATELIMIT_ENABLED": False,
+        "SITE_URL": "http://127.0.0.1",
+        # fast hashing in tests only
+        "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": {"argon2__rounds": 1, "argon2__memory_cost": 1024},
+    }
+    os.environ["ZLCP_INSTANCE_PATH"] = str(tmp / "instance")
+    application = create_app(config)
+    with application.app_context(), db.database.connection_context():
+        migrate_to_head()
+        load_reference()
+    yield application
+    db.database.close()
+    if drop:
+        drop()
+
+
+def _truncate():
+    tables = [m for m in reversed(ALL_MODELS) if m._meta.table_name not in REFERENCE]
+    with db.database.atomic():
+        if TEST_DB_URL:
+            names = ", ".join(f'"{m._meta.table_name}"' for m in tables)
+            db.database.execute_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        else:
+            for model in tables:
+                model.delete().execute()
+
+
+@pytest.fixture
+def db_session(app):
+    """An app context with an open connection and empty business tables."""
+    with app.app_context(), db.database.connection_context():
+        _truncate()
+        yield db.database
+
+
+@pytest.fixture
+def client(app, db_session):
+    return app.test_client()
+
+
+# ---------------------------------------------------------------- factories
+
+
+class Factory:
+    """Builds valid objects; each test states only what matters to it."""
+
+    def __init__(self, app):
+        self.app = app
+        self.n = 0
+
+    def _next(self):
+        self.n += 1
+        return self.n
+
+    def phone(self):
+        return f"139{secrets.randbelow(10**8):08d}"
+
+    def unit_user(self, username=None, password=PASSWORD, **kw):
+        from accounts import ensure_roles
+        from extensions import user_datastore
+        from flask_security import hash_password
+        from models import Unit
+
+        ensure_roles()
+        n = self._next()
+        username = username or f"unit{n}{secrets.token_hex(2)}"
+        user = user_datastore.create_user(
+            username=username, email=kw.get("email", f"{username}@example.cn"),
+            phone=kw.get("phone", self.phone()), password=hash_password(password), roles=["unit"],
+        )
+        Unit.create(user=user)
+        return user
+
+    def staff(self, *roles, username=None, password=PASSWORD):
+        from accounts import create_staff, ensure_roles
+
+        ensure_roles()
+        n = self._next()
+        username = username or f"staff{n}{secrets.token_hex(2)}"
+        return create_staff(username=username, email=f"{username}@zlcp.example.cn",
+                            password=password, roles=list(roles or ["reviewer"]),
+                            full_name=f"工作人员{n}")
+
+    def png(self, size=(40, 30)):
+        import io
+
+        from PIL import Image
+
+        buf = io.BytesIO()
+        Image.new("RGB", size, (200, 30, 30)).save(buf, "PNG")
+        return buf.getvalue()
+
+    def stored_png(self, owner=None):
+        import storage
+
+        return storage.save_bytes(self.png(), "licence.png", "png", owner=owner)
+
+    def complete_unit(self, user=None, **overrides):
+        """A unit with every verification field filled (status still 未提交)."""
+        from decimal import Decimal
+
+        from models import Unit
+
+        user = user or self.unit_user()
+        unit = Unit.get(Unit.user == user)
+        values = {
+            "unit_type": "enterprise", "credit_code": overrides.pop("credit_code", None)
+            or valid_credit_code(self._next()),
+            "name": f"示例科技有限公司{self.n}", "registered_address": "广东省深圳市南山区科技园",
+            "office_address": "广东省深圳市南山区科技园", "registered_capital": Decimal("1000.00"),
+            "industry": "3911", "legal_rep": "张三", "legal_rep_phone": "13800000000",
+            "contact": "李四", "contact_phone": "13900000000", "enterprise_type": "limited",
+            "enterprise_size": "small", "license_file": self.stored_png(user),
+            "commitment_file": self.stored_png(user), "region_code": "440305",
+        }
+        values.update(overrides)
+        Unit.update(**values).where(Unit.id == unit.id).execute()
+        return Unit.get_by_id(unit.id)
+
+    def approved_unit(self, reviewer=None):
+        import workflows
+
+        unit = self.complete_unit()
+        unit = workflows.apply(unit, "submit", unit.user)
+        return workflows.apply(unit, "approve", reviewer or self.staff("reviewer"))
+
+
+def valid_credit_code(n):
+    """A synthetic, valid 统一社会信用代码 (region 440305) numbered n."""
+    from validators import USCC_CHARSET, uscc_check_char
+
+    body = f"91440305MA{n:07d}"[:17]
+    body = "".join(c if c in USCC_CHARSET else "0" for c in body)
+    return body + uscc_check_char(body)
+
+
+@pytest.fixture
+def make(app, db_session):
+    return Factory(app)
+
+
+@pytest.fixture
+def login(client):
+    """login(user) signs the test client in through the real login form."""
+
+    def _login(user, password=PASSWORD):
+        path = "/admin/login" if user.is_staff else "/login"
+        resp = client.post(path, data={"identity": user.username, "password": password})
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+        return client
+
+    return _login
+
+
+def outbox_texts(channel="sms", recipient=None):
+    from models import Outbox
+
+    q = Outbox.select().where(Outbox.channel == channel).order_by(Outbox.id)
+    if recipient:
+        q = q.where(Outbox.recipient == str(recipient))
+    return [row.body for row in q]
+
+
+# ---------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served on 127.0.0.1 in a thread, for the browser."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+CHROMIUM = os.environ.get("ZLCP_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture
+def page(page, live_server, db_session):
+    """A Playwright page with empty business tables; screenshots go to test-artifacts/."""
+    page.set_default_timeout(10000)
+    yield page
+
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def screenshot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

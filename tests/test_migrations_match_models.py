@@ -1,0 +1,76 @@
+"""`flask zlcp migrate` builds the schema the models describe, and is idempotent."""
+
+import os
+import uuid
+
+import pytest
+from peewee import SqliteDatabase
+from playhouse.db_url import connect
+
+from cli import router
+from models import ALL_MODELS, db
+
+
+def _describe(database):
+    """{table: {column: (type, nullable)}} plus the set of unique index column tuples."""
+    tables = {}
+    uniques = set()
+    for table in database.get_tables():
+        if table == "migratehistory":
+            continue
+        cols = {c.name: (c.data_type.lower().split("(")[0], c.null) for c in database.get_columns(table)}
+        tables[table] = cols
+        for idx in database.get_indexes(table):
+            if idx.unique:
+                uniques.add((table, tuple(idx.columns)))
+    return tables, uniques
+
+
+def _migrated_vs_models(make_db):
+    migrated, reference = make_db(), make_db()
+    original = db.database.obj
+    try:
+        db.database.initialize(migrated)
+        applied = router().run()
+        assert applied and router().run() == []  # idempotent: nothing left the second time
+        db.database.initialize(reference)
+        reference.create_tables(ALL_MODELS)
+        return _describe(migrated), _describe(reference)
+    finally:
+        db.database.initialize(original)
+
+
+def test_migrations_build_the_models_schema_on_sqlite(tmp_path):
+    counter = iter(range(10))
+    got, want = _migrated_vs_models(lambda: SqliteDatabase(str(tmp_path / f"m{next(counter)}.db")))
+    assert got == want
+    assert ("unit", ("credit_code",)) in got[1]
+    assert ("assetinfo", ("unit_id", "fiscal_year")) in got[1]
+    assert ("patent", ("number",)) in got[1]
+
+
+@pytest.mark.skipif(not os.environ.get("ZLCP_TEST_DATABASE_URL"), reason="PostgreSQL not configured")
+def test_migrations_build_the_models_schema_on_postgresql():
+    import psycopg2
+
+    server = os.environ["ZLCP_TEST_DATABASE_URL"]
+    names = []
+
+    def make():
+        name = f"zlcp_mig_{uuid.uuid4().hex[:8]}"
+        conn = psycopg2.connect(server)
+        conn.autocommit = True
+        conn.cursor().execute(f'CREATE DATABASE "{name}"')
+        conn.close()
+        names.append(name)
+        return connect(server.rsplit("/", 1)[0] + "/" + name)
+
+    try:
+        got, want = _migrated_vs_models(make)
+        assert got == want
+    finally:
+        conn = psycopg2.connect(server)
+        conn.autocommit = True
+        for name in names:
+            conn.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.close()

@@ -1,0 +1,222 @@
+"""Pure validators: each returns the normalised value or raises ValidationError with a
+Chinese message (a lazy string, rendered in the request's locale)."""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+
+
+class ValidationError(ValueError):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+# ---------------------------------------------------------------- 统一社会信用代码 GB 32100-2015
+
+USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def uscc_check_char(body17):
+    total = sum(USCC_CHARSET.index(c) * w for c, w in zip(body17, USCC_WEIGHTS))
+    return USCC_CHARSET[(31 - total % 31) % 31]
+
+
+def uscc(value):
+    code = re.sub(r"\s+", "", value or "").upper()
+    if not code:
+        raise ValidationError(_l("请输入统一社会信用代码"))
+    if len(code) != 18:
+        raise ValidationError(_l("统一社会信用代码应为18位"))
+    if any(c not in USCC_CHARSET for c in code):
+        raise ValidationError(_l("统一社会信用代码含有不允许的字符（不使用I、O、S、V、Z）"))
+    if not code[2:8].isdigit():
+        raise ValidationError(_l("统一社会信用代码第3-8位应为行政区划代码"))
+    if uscc_check_char(code[:17]) != code[17]:
+        raise ValidationError(_l("统一社会信用代码校验位不正确"))
+    return code
+
+
+def is_valid_uscc(value):
+    try:
+        uscc(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def uscc_division_code(code):
+    """The 6-digit administrative division code (登记管理机关行政区划码)."""
+    return code[2:8]
+
+
+def province_code(code):
+    return code[2:4] + "0000"
+
+
+# ---------------------------------------------------------------- accounts
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9\u4e00-\u9fff]+$")
+
+
+def username(value):
+    name = (value or "").strip()
+    if not name:
+        raise ValidationError(_l("请输入用户名"))
+    if not 4 <= len(name) <= 20:
+        raise ValidationError(_l("用户名长度为4-20个字符"))
+    if not USERNAME_RE.match(name):
+        raise ValidationError(_l("用户名只能包含字母、数字和汉字，不支持特殊字符"))
+    if name.isdigit():
+        raise ValidationError(_l("用户名不能全为数字"))
+    return name
+
+
+def mobile(value):
+    """Mainland mobile number, normalised to 11 digits (+86, spaces, dashes accepted)."""
+    digits = re.sub(r"[\s\-()]", "", value or "")
+    if not digits:
+        raise ValidationError(_l("请输入手机号"))
+    digits = re.sub(r"^(\+?86)(?=1\d{10}$)", "", digits)
+    if not re.fullmatch(r"1[3-9]\d{9}", digits):
+        raise ValidationError(_l("手机号格式不正确"))
+    return digits
+
+
+def email(value):
+    from email_validator import EmailNotValidError, validate_email
+
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError(_l("请输入邮箱"))
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationError(_l("邮箱格式不正确")) from exc
+    return result.normalized.lower()
+
+
+def password(value):
+    text = value or ""
+    if not text:
+        raise ValidationError(_l("请输入密码"))
+    if any(c.isspace() for c in text):
+        raise ValidationError(_l("密码不能包含空格"))
+    if not 8 <= len(text) <= 18:
+        raise ValidationError(_l("密码长度应为8-18位"))
+    classes = sum((
+        any(c.isdigit() for c in text),
+        any(c.isascii() and c.isalpha() for c in text),
+        any(not c.isalnum() for c in text),
+    ))
+    if classes < 2:
+        raise ValidationError(_l("密码须包含数字、字母和特殊字符中的至少两种"))
+    return text
+
+
+def sms_code(value):
+    code = (value or "").strip()
+    if not re.fullmatch(r"\d{6}", code):
+        raise ValidationError(_l("请输入6位短信验证码"))
+    return code
+
+
+# ---------------------------------------------------------------- patents
+
+PATENT_KINDS = {"1": "invention", "2": "utility", "3": "design", "8": "pct_invention",
+                "9": "pct_utility"}
+PATENT_KIND_LABELS = {"invention": _l("发明"), "utility": _l("实用新型"), "design": _l("外观设计"),
+                      "pct_invention": _l("PCT发明"), "pct_utility": _l("PCT实用新型")}
+
+
+@dataclass(frozen=True)
+class PatentNumber:
+    application_number: str  # digits and check character, no dot: 2020105660889
+    kind: str
+
+    @property
+    def display(self):
+        return f"ZL{self.application_number[:-1]}.{self.application_number[-1]}"
+
+
+def patent_check_char(body):
+    weights = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5) if len(body) == 12 else (2, 3, 4, 5, 6, 7, 8, 9)
+    total = sum(int(d) * w for d, w in zip(body, weights)) % 11
+    return "X" if total == 10 else str(total)
+
+
+def patent_number(value):
+    """ZL202010566088.9, 202010566088.9, CN2020105660889, old 9-character numbers."""
+    text = re.sub(r"[\s.]", "", (value or "").upper())
+    text = re.sub(r"^(ZL|CN)", "", text)
+    if not re.fullmatch(r"(\d{12}|\d{8})[\dX]", text):
+        raise ValidationError(_l("专利号格式不正确"))
+    body, check = text[:-1], text[-1]
+    type_digit = body[4] if len(body) == 12 else body[2]
+    if type_digit not in PATENT_KINDS:
+        raise ValidationError(_l("专利类型位不正确"))
+    if patent_check_char(body) != check:
+        raise ValidationError(_l("专利号校验位不正确"))
+    return PatentNumber(application_number=text, kind=PATENT_KINDS[type_digit])
+
+
+def patent_kind_label(kind):
+    return PATENT_KIND_LABELS.get(kind, kind)
+
+
+# ---------------------------------------------------------------- products
+
+
+def gtin13(value):
+    code = re.sub(r"\s", "", value or "")
+    if not re.fullmatch(r"\d{13}", code):
+        raise ValidationError(_l("商品条码应为13位数字"))
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(code[:12]))
+    if (10 - total % 10) % 10 != int(code[12]):
+        raise ValidationError(_l("商品条码校验位不正确"))
+    return code
+
+
+MONEY_MAX = Decimal("999999999999.99")
+
+
+def _decimal(value):
+    text = str(value if value is not None else "").strip().replace(",", "")
+    if not text:
+        raise ValidationError(_l("请输入数字"))
+    try:
+        number = Decimal(text)
+    except InvalidOperation as exc:
+        raise ValidationError(_l("请输入数字，最多两位小数")) from exc
+    if not number.is_finite():
+        raise ValidationError(_l("请输入数字，最多两位小数"))
+    return number
+
+
+def money(value, allow_negative=False):
+    """万元 amount with at most two decimals."""
+    number = _decimal(value)
+    if number.as_tuple().exponent < -2:
+        raise ValidationError(_l("请输入数字，最多两位小数"))
+    if number < 0 and not allow_negative:
+        raise ValidationError(_l("不能为负数"))
+    if abs(number) > MONEY_MAX:
+        raise ValidationError(_l("数值过大"))
+    return number.quantize(Decimal("0.01"))
+
+
+def percent(value, lo=0, hi=100):
+    number = money(value, allow_negative=lo < 0)
+    if not lo <= number <= hi:
+        raise ValidationError(_l("应在%(lo)s到%(hi)s之间", lo=lo, hi=hi))
+    return number
+
+
+def year(value, lo, hi):
+    text = str(value or "").strip()
+    if not text.isdigit() or not lo <= int(text) <= hi:
+        raise ValidationError(_l("年份应在%(lo)s到%(hi)s之间", lo=lo, hi=hi))
+    return int(text)

@@ -1,0 +1,90 @@
+"""China's official working-day calendar (holidays and make-up working days).
+
+The Holiday table is the truth: seeded from `chinesecalendar` for the years it knows
+and extended by staff in the back office as the State Council publishes each year's
+arrangement. A year not marked complete in CalendarYear is refused loudly: a public
+notice end date must never be guessed.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+
+from models import CalendarYear, Holiday, Setting, UpdateWindow
+
+
+class CalendarUnknown(Exception):
+    def __init__(self, year):
+        self.year = year
+        super().__init__(str(_l("%(year)s年的法定节假日安排尚未录入，无法计算工作日", year=year)))
+
+
+def _check_year(year):
+    if not CalendarYear.select().where(CalendarYear.year == year).exists():
+        raise CalendarUnknown(year)
+
+
+def is_workday(day: date) -> bool:
+    _check_year(day.year)
+    special = Holiday.get_or_none(Holiday.day == day)
+    if special is not None:
+        return special.is_workday
+    return day.weekday() < 5
+
+
+def add_working_days(start: date, n: int) -> date:
+    """The n-th working day counting `start` itself when it is a working day.
+
+    A notice starting on a working day and lasting 10 working days ends on the
+    10th working day (same convention as chinesecalendar.find_workday(10, d)).
+    """
+    day = start
+    count = 1 if is_workday(day) else 0
+    while count < n:
+        day += timedelta(days=1)
+        if is_workday(day):
+            count += 1
+    return day
+
+
+def seed_from_library(years=None):
+    """Copy chinesecalendar's holidays and make-up days into the Holiday table."""
+    import chinese_calendar
+
+    years = years or sorted({d.year for d in chinese_calendar.holidays})
+    zh_names = {h.value: h.chinese for h in chinese_calendar.Holiday}
+    for year in years:
+        day = date(year, 1, 1)
+        while day.year == year:
+            weekend = day.weekday() >= 5
+            try:
+                workday = chinese_calendar.is_workday(day)
+            except NotImplementedError:
+                break
+            if workday == weekend:  # differs from the plain week: a holiday or a make-up day
+                _, name = chinese_calendar.get_holiday_detail(day)
+                Holiday.insert(
+                    day=day, is_workday=workday, name=zh_names.get(name, name or "")
+                ).on_conflict_replace().execute()
+            day += timedelta(days=1)
+        else:
+            CalendarYear.insert(year=year, source="chinesecalendar").on_conflict_ignore().execute()
+    return years
+
+
+@dataclass
+class Window:
+    opens_on: date
+    closes_on: date
+
+
+def update_window(year: int) -> Window:
+    """The yearly-update window: staff's row for that year, else the default 1 Jan – 31 Mar."""
+    row = UpdateWindow.get_or_none(UpdateWindow.year == year)
+    if row is not None:
+        return Window(row.opens_on, row.closes_on)
+    default = Setting.get_value("update_window_default", {"opens": "01-01", "closes": "03-31"})
+    om, od = map(int, default["opens"].split("-"))
+    cm, cd = map(int, default["closes"].split("-"))
+    return Window(date(year, om, od), date(year, cm, cd))
