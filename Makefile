@@ -31,10 +31,10 @@ migrate: $(VENV)/.runtime
 	$(FLASK) zlcp migrate
 
 seed: migrate
-	$(FLASK) zlcp seed --demo
+	ZLCP_SITE_URL=$${ZLCP_SITE_URL:-http://$(HOST):$(PORT)} $(FLASK) zlcp seed --demo
 
 run: translations seed
-	$(FLASK) zlcp serve --host $(HOST) --port $(PORT)
+	ZLCP_SITE_URL=$${ZLCP_SITE_URL:-http://$(HOST):$(PORT)} $(FLASK) zlcp serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

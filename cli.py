@@ -101,8 +101,10 @@ def serve_command(host, port):
     app = current_app._get_current_object()
     if jobs.mode(app) == "thread":
         jobs.start_in_process_scheduler(app)
+    from werkzeug.serving import run_simple
+
     click.echo(f"ZLCP: http://{host}:{port}/  （后台：http://{host}:{port}/admin/）")
-    app.run(host=host, port=port, use_reloader=False, threaded=True)
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 def init_app(app):

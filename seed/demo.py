@@ -5,6 +5,7 @@ exists is left as it is, so what demo users entered survives a second `make run`
 
 from decimal import Decimal
 
+from flask import current_app
 from flask_security import hash_password
 
 import storage
@@ -59,10 +60,11 @@ def load(password):
             )
             Unit.create(user=unit_user)
             _verify_demo_unit(unit_user, reviewer)
+    site = current_app.config["SITE_URL"].rstrip("/")
     lines.append("演示账号（密码均为 %s，可用 ZLCP_DEMO_PASSWORD 修改）：" % password)
-    lines.append("  单位端   http://127.0.0.1:5000/login        demo_unit（或手机号 13800138000）")
+    lines.append(f"  单位端   {site}/login        demo_unit（或手机号 13800138000）")
     for username, name, _roles in STAFF:
-        lines.append(f"  管理后台 http://127.0.0.1:5000/admin/login  {username}  {name}")
+        lines.append(f"  管理后台 {site}/admin/login  {username}  {name}")
     return lines
 
 
