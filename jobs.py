@@ -54,8 +54,9 @@ def mode(app=None):
 
 
 def connection():
-    """The Redis connection rq uses: the real one, or the in-process fake."""
-    if mode() == "rq":
+    """The Redis connection rq uses: the real one when REDIS_URL is set, else an
+    in-process fake (thread and sync modes without Redis)."""
+    if current_app.config.get("REDIS_URL"):
         from redis import Redis
 
         return Redis.from_url(current_app.config["REDIS_URL"])

@@ -55,6 +55,8 @@ def seed_from_library(years=None):
     years = years or sorted({d.year for d in chinese_calendar.holidays})
     zh_names = {h.value: h.chinese for h in chinese_calendar.Holiday}
     for year in years:
+        if CalendarYear.select().where(CalendarYear.year == year).exists():
+            continue  # already entered: keep what staff may have corrected
         day = date(year, 1, 1)
         while day.year == year:
             weekend = day.weekday() >= 5
@@ -64,9 +66,10 @@ def seed_from_library(years=None):
                 break
             if workday == weekend:  # differs from the plain week: a holiday or a make-up day
                 _, name = chinese_calendar.get_holiday_detail(day)
-                Holiday.insert(
-                    day=day, is_workday=workday, name=zh_names.get(name, name or "")
-                ).on_conflict_replace().execute()
+                label = zh_names.get(name, name or "")
+                Holiday.insert(day=day, is_workday=workday, name=label).on_conflict(
+                    conflict_target=[Holiday.day], update={Holiday.is_workday: workday, Holiday.name: label}
+                ).execute()
             day += timedelta(days=1)
         else:
             CalendarYear.insert(year=year, source="chinesecalendar").on_conflict_ignore().execute()

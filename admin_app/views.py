@@ -96,6 +96,12 @@ class OutboxView(ReadOnlyView):
         flash(_("已重新发送%(n)s条通知。", n=count), "success")
 
 
+def _roles_chosen(form, field):
+    # gettext (not lazy): Flask-Admin renders only plain-str errors next to the field.
+    if not field.data:
+        raise wtv.StopValidation(_("请至少选择一个角色"))
+
+
 def _role_choices():
     return [(r.value, str(ROLE_LABELS[r])) for r in STAFF_ROLES]
 
@@ -113,6 +119,9 @@ class StaffUserView(StaffModelView):
             str(ROLE_LABELS.get(n, n)) for n in sorted(m.role_names)),
     }
     form_columns = ("username", "full_name", "email", "phone", "active")
+    form_args = {"username": {"label": _l("用户名")}, "full_name": {"label": _l("姓名")},
+                 "email": {"label": _l("邮箱")}, "phone": {"label": _l("手机号")},
+                 "active": {"label": _l("启用")}}
     can_delete = False  # deactivate instead: the audit trail keeps pointing at the account
 
     def get_query(self):
@@ -128,7 +137,7 @@ class StaffUserView(StaffModelView):
     def scaffold_form(self):
         form = super().scaffold_form()
         form.staff_roles = SelectMultipleField(_l("角色"), choices=_role_choices(),
-                                               validators=[wtv.InputRequired(_l("请至少选择一个角色"))])
+                                               validators=[_roles_chosen])
         form.new_password = PasswordField(_l("密码"), description=_l("新建时必填；修改时留空则不变"))
         return form
 

@@ -2,7 +2,10 @@
 127.0.0.1, 站内消息 to the message centre; failures are retried with backoff and
 shown to staff."""
 
+import os
 from datetime import timedelta
+
+import pytest
 
 import jobs
 import notifications
@@ -80,3 +83,18 @@ def test_job_progress_is_readable_by_id(app, db_session, monkeypatch):
     state = jobs.status(job_id)
     assert state["status"] == "finished"
     assert (state["done"], state["total"], state["result"]) == (3, 3, 3)
+
+
+@pytest.mark.skipif(not os.environ.get("ZLCP_TEST_REDIS_URL"), reason="Redis not configured")
+def test_rq_worker_on_real_redis_delivers_the_outbox(app, db_session, monkeypatch):
+    from rq import SimpleWorker
+
+    monkeypatch.setitem(app.config, "JOBS_MODE", "rq")
+    ids = notifications.queue("sms_code", phone="13912345678", payload={"code": "454545", "minutes": 5})
+    job_id = jobs.enqueue("notifications.deliver", ids, queue="mail")
+    assert jobs.status(job_id)["status"] == "queued"
+    assert Outbox.get_by_id(ids[0]).status == "pending"
+    worker = SimpleWorker([jobs._queue("mail")], connection=jobs.connection())
+    worker.work(burst=True)
+    assert jobs.status(job_id)["status"] == "finished"
+    assert Outbox.get_by_id(ids[0]).status == "sent"
