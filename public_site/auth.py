@@ -70,18 +70,24 @@ def check_captcha(answer):
 # ---------------------------------------------------------------- register
 
 
-@bp.route("/register", methods=["GET", "POST"])
-def register():
+def _account_form(action, template, done_message):
+    """A form whose POST calls an accounts function: errors next to the fields, or
+    a flash and the login page."""
     errors = {}
     if request.method == "POST":
         try:
-            accounts.register_unit(request.form)
+            action(request.form)
         except accounts.AccountError as exc:
             errors = exc.errors
         else:
-            flash(_("注册成功，请登录。"), "success")
+            flash(done_message, "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/register.html", form=request.form, errors=errors)
+    return render_template(template, form=request.form, errors=errors)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    return _account_form(accounts.register_unit, "auth/register.html", _l("注册成功，请登录。"))
 
 
 @bp.post("/sms-code")
@@ -233,13 +239,5 @@ def logout():
 
 @bp.route("/reset", methods=["GET", "POST"])
 def reset():
-    errors = {}
-    if request.method == "POST":
-        try:
-            accounts.reset_password(request.form)
-        except accounts.AccountError as exc:
-            errors = exc.errors
-        else:
-            flash(_("密码已重置，请使用新密码登录。"), "success")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", form=request.form, errors=errors)
+    return _account_form(accounts.reset_password, "auth/reset.html",
+                         _l("密码已重置，请使用新密码登录。"))
