@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import click
+from peewee import SqliteDatabase
 from flask import current_app
 from flask.cli import AppGroup
 
@@ -18,9 +19,34 @@ def router():
     return Router(db.database, migrate_dir=str(MIGRATIONS), ignore=["basemodel"])
 
 
+def scratch_postgres(server_url, prefix="zlcp_scratch"):
+    """Create an empty PostgreSQL database on the server of `server_url` (tests,
+    benchmarks); returns (its URL, a function that drops it)."""
+    import re
+    import uuid
+
+    import psycopg2
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+    def admin(sql):
+        conn = psycopg2.connect(server_url)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql)
+        conn.close()
+
+    admin(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\'')
+    return re.sub(r"/[^/]*$", f"/{name}", server_url), lambda: admin(
+        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    )
+
+
 def migrate_to_head():
     """Apply every migration not yet applied; returns the names applied."""
     with db.database.connection_context():
+        if isinstance(db.database.obj, SqliteDatabase):
+            db.database.execute_sql("PRAGMA journal_mode=wal")
         return router().run()
 
 

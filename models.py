@@ -27,18 +27,20 @@ from playhouse.flask_utils import FlaskDB
 from playhouse.shortcuts import model_to_dict
 
 class Database(FlaskDB):
-    """FlaskDB whose request hooks reuse a connection the caller already opened (a job
-    run in process, a test) and close only the one the request opened."""
+    """FlaskDB that connects lazily (peewee opens the connection at the first query, so
+    a page that needs no data costs no connection) and, at the end of a request,
+    closes only a connection the request itself opened — not one a test or a job in
+    the same thread already had open."""
 
     def connect_db(self):
         from flask import g
 
-        g._zlcp_db_opened = self.database.connect(reuse_if_open=True)
+        g._zlcp_db_was_open = not self.database.is_closed()
 
     def close_db(self, exc):
         from flask import g
 
-        if g.pop("_zlcp_db_opened", False) and not self.database.is_closed():
+        if not g.pop("_zlcp_db_was_open", True) and not self.database.is_closed():
             self.database.close()
 
 
@@ -733,8 +735,10 @@ def make_database(url, instance_path="."):
         if path != ":memory:":
             url = "sqlite:///" + str(Path(instance_path) / path)
     if url.startswith("sqlite"):
-        return connect(
-            url,
-            pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000},
-        )
+        # journal_mode=wal is a property of the file: set once by `flask zlcp migrate`.
+        return connect(url, pragmas={"foreign_keys": 1, "busy_timeout": 10000})
+    if url.startswith(("postgresql://", "postgres://")):
+        # A connection pool: a request borrows a connection and close() returns it.
+        url = "postgres+pool://" + url.split("://", 1)[1]
+        return connect(url, max_connections=20, stale_timeout=300)
     return connect(url)

@@ -45,9 +45,13 @@ def measure(port, path, n):
 
 
 def main():
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
-    parser.add_argument("--database-url", default="")
+    parser.add_argument("--database-url", default="",
+                        help="a PostgreSQL server URL: a scratch database is created there")
     args = parser.parse_args()
 
     bare = Flask("bare")
@@ -63,7 +67,13 @@ def main():
     from models import db
     from seed import load_reference
 
-    app = create_app({"DATABASE_URL": args.database_url or "sqlite:///bench.db",
+    drop = None
+    url = args.database_url or "sqlite:///bench.db"
+    if url.startswith("postgres"):  # a fresh database on that server, dropped at the end
+        from cli import scratch_postgres
+
+        url, drop = scratch_postgres(url, prefix="zlcp_bench")
+    app = create_app({"DATABASE_URL": url,
                       "JOBS_MODE": "sync", "RATELIMIT_ENABLED": False})
     with app.app_context(), db.database.connection_context():
         migrate_to_head()
@@ -88,6 +98,9 @@ def main():
         print(f"{name:12} {p50:8.2f} {p95:8.2f} {p50 / base50:10.2f} {p95 / base95:10.2f}")
     for server in servers.values():
         server.shutdown()
+    if drop:
+        db.database.close_all() if hasattr(db.database, "close_all") else db.database.close()
+        drop()
 
 
 if __name__ == "__main__":

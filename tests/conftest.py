@@ -6,10 +6,8 @@ ZLCP_TEST_REDIS_URL jobs keep their bookkeeping in that Redis.
 """
 
 import os
-import re
 import secrets
 import threading
-import uuid
 from pathlib import Path
 
 import pytest
@@ -24,28 +22,6 @@ PASSWORD = "Test@2026x"
 # Reference tables are loaded once per run and kept between tests.
 REFERENCE = {"industry", "productcategory", "country", "option", "reasontemplate", "page",
              "setting", "holiday", "calendaryear", "role"}
-
-
-def _postgres_database(server_url):
-    """Create a fresh database on the server; returns (url, drop callback)."""
-    import psycopg2
-
-    name = f"zlcp_test_{uuid.uuid4().hex[:10]}"
-    conn = psycopg2.connect(server_url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\'')
-    conn.close()
-    url = re.sub(r"/[^/]*$", f"/{name}", server_url)
-
-    def drop():
-        conn = psycopg2.connect(server_url)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.close()
-
-    return url, drop
 
 
 def free_port():
@@ -81,13 +57,13 @@ def smtp_server():
 @pytest.fixture(scope="session")
 def app(tmp_path_factory, smtp_server):
     from app import create_app
-    from cli import migrate_to_head
+    from cli import migrate_to_head, scratch_postgres
     from seed import load_reference
 
     tmp = tmp_path_factory.mktemp("zlcp")
     drop = None
     if TEST_DB_URL:
-        url, drop = _postgres_database(TEST_DB_URL)
+        url, drop = scratch_postgres(TEST_DB_URL, prefix="zlcp_test")
     else:
         url = f"sqlite:///{tmp / 'test.db'}"
     controller, _messages = smtp_server

@@ -1,13 +1,12 @@
 """`flask zlcp migrate` builds the schema the models describe, and is idempotent."""
 
 import os
-import uuid
 
 import pytest
 from peewee import SqliteDatabase
 from playhouse.db_url import connect
 
-from cli import router
+from cli import router, scratch_postgres
 from models import ALL_MODELS, db
 
 
@@ -51,26 +50,17 @@ def test_migrations_build_the_models_schema_on_sqlite(tmp_path):
 
 @pytest.mark.skipif(not os.environ.get("ZLCP_TEST_DATABASE_URL"), reason="PostgreSQL not configured")
 def test_migrations_build_the_models_schema_on_postgresql():
-    import psycopg2
-
-    server = os.environ["ZLCP_TEST_DATABASE_URL"]
-    names = []
+    drops = []
 
     def make():
-        name = f"zlcp_mig_{uuid.uuid4().hex[:8]}"
-        conn = psycopg2.connect(server)
-        conn.autocommit = True
-        conn.cursor().execute(f'CREATE DATABASE "{name}"')
-        conn.close()
-        names.append(name)
-        return connect(server.rsplit("/", 1)[0] + "/" + name)
+        url, drop = scratch_postgres(os.environ["ZLCP_TEST_DATABASE_URL"], prefix="zlcp_mig")
+        drops.append(drop)
+        return connect(url)
 
     try:
         got, want = _migrated_vs_models(make)
         assert got == want
+        assert ("unit", ("credit_code",)) in got[1]
     finally:
-        conn = psycopg2.connect(server)
-        conn.autocommit = True
-        for name in names:
-            conn.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.close()
+        for drop in drops:
+            drop()
