@@ -6,6 +6,8 @@ from pathlib import Path
 
 from flask import Flask, jsonify
 
+import flask_babel
+
 import cli
 import jobs
 from extensions import babel, csrf, limiter, mail, security, select_locale, user_datastore
@@ -32,6 +34,9 @@ def create_app(config=None):
     app.config["DATABASE"] = make_database(app.config["DATABASE_URL"], app.instance_path)
     db.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    # The locale is cached on the app context, which a request shares with an outer
+    # context (CLI, tests): choose it afresh for every request.
+    app.before_request(flask_babel.refresh)
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)

@@ -18,7 +18,10 @@ def init_app(app):
 
     @app.context_processor
     def layout_context():
+        from flask_babel import get_locale
+
         return {
+            "current_locale": str(get_locale()),
             "site_name": app.config["SITE_NAME"],
             "unread_messages": notifications.unread_count(current_user),
             "status_label": status_label,
