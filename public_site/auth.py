@@ -91,7 +91,7 @@ def register():
 
 
 @bp.post("/sms-code")
-@limiter.limit("20 per hour")
+@limiter.limit(lambda: current_app.config["SMS_RATE_LIMIT"])
 def sms_code():
     """获取验证码 for 'register' or 'reset'; JSON for the page's countdown."""
     purpose = request.form.get("purpose", "register")

@@ -77,7 +77,8 @@ def app(tmp_path_factory, smtp_server):
         "WTF_CSRF_ENABLED": False,
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": controller.port,
-        "RATELIMIT_ENABLED": False,
+        "LOGIN_RATE_LIMIT": "10000 per minute",
+        "SMS_RATE_LIMIT": "10000 per minute",
         "SITE_URL": "http://127.0.0.1",
         # fast hashing in tests only
         "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": {"argon2__rounds": 1, "argon2__memory_cost": 1024},

@@ -179,3 +179,26 @@ def test_staff_two_factor_is_set_up_once_then_asked_every_time(client, make, app
     client.post("/admin/login", data={"identity": "Admin001", "password": PASSWORD})
     html = client.get("/admin/login/verify").get_data(as_text=True)
     assert "请输入身份验证器应用显示的6位动态验证码" in html and "扫描" not in html
+
+
+def test_login_posts_are_rate_limited_per_ip(client, make, app, monkeypatch):
+    from extensions import limiter
+
+    make.unit_user(username="Hank0001")
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "3 per minute")
+    limiter.reset()
+    for _ in range(3):
+        assert client.post("/login", data={"identity": "Hank0001", "password": "x"}).status_code == 200
+    resp = client.post("/login", data={"identity": "Hank0001", "password": PASSWORD})
+    assert resp.status_code == 429 and "操作过于频繁，请稍后再试。" in resp.get_data(as_text=True)
+    limiter.reset()
+
+
+def test_create_staff_command_makes_a_back_office_account(app, db_session):
+    result = app.test_cli_runner().invoke(args=[
+        "zlcp", "create-staff", "--username", "cli_admin", "--email", "cli@zlcp.example.cn",
+        "--name", "命令行管理员", "--role", "admin", "--role", "reviewer", "--password", "Cli@2026x"])
+    assert result.exit_code == 0, result.output
+    assert "已创建工作人员账号 cli_admin" in result.output
+    user = User.get(User.username == "cli_admin")
+    assert user.role_names == {"admin", "reviewer"} and user.full_name == "命令行管理员"

@@ -98,3 +98,17 @@ def test_rq_worker_on_real_redis_delivers_the_outbox(app, db_session, monkeypatc
     worker.work(burst=True)
     assert jobs.status(job_id)["status"] == "finished"
     assert Outbox.get_by_id(ids[0]).status == "sent"
+
+
+def test_thread_mode_runs_jobs_in_the_background(app, db_session, monkeypatch):
+    import time
+
+    monkeypatch.setitem(app.config, "JOBS_MODE", "thread")
+    monkeypatch.setitem(app.config, "REDIS_URL", "")
+    ids = notifications.queue("sms_code", phone="13912345678", payload={"code": "777888", "minutes": 5})
+    job_id = jobs.enqueue("notifications.deliver", ids, queue="mail")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and (jobs.status(job_id) or {}).get("status") != "finished":
+        time.sleep(0.05)
+    assert jobs.status(job_id)["status"] == "finished"
+    assert Outbox.get_by_id(ids[0]).status == "sent"
