@@ -38,6 +38,7 @@ PERIODIC = (
 )
 
 _state = {"executor": None, "fake": None, "app": None}
+_lock = threading.Lock()
 
 
 def init_app(app):
@@ -60,10 +61,11 @@ def connection():
         from redis import Redis
 
         return Redis.from_url(current_app.config["REDIS_URL"])
-    if _state["fake"] is None:
-        import fakeredis
+    with _lock:  # one fake server per process, whichever thread asks first
+        if _state["fake"] is None:
+            import fakeredis
 
-        _state["fake"] = fakeredis.FakeStrictRedis(server=fakeredis.FakeServer())
+            _state["fake"] = fakeredis.FakeStrictRedis(server=fakeredis.FakeServer())
     return _state["fake"]
 
 
@@ -95,8 +97,9 @@ def enqueue(name, *args, queue="default"):
 
 
 def _executor():
-    if _state["executor"] is None:
-        _state["executor"] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="zlcp-job")
+    with _lock:
+        if _state["executor"] is None:
+            _state["executor"] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="zlcp-job")
     return _state["executor"]
 
 
