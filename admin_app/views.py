@@ -3,9 +3,12 @@ and is_accessible() is checked by Flask-Admin on every request of the view (list
 forms, actions, exports), so a hidden menu entry is never the only protection.
 """
 
+from datetime import datetime
+
 from flask import flash
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
+from flask_admin.model import typefmt
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user, hash_password
@@ -28,9 +31,14 @@ from models import (
     User,
     UserRoles,
     db,
+    shanghai_time,
     utcnow,
 )
 from workflows import ROLE_LABELS, STAFF_ROLES, Role
+
+
+def _beijing(view, value, name):
+    return shanghai_time(value, "%Y-%m-%d %H:%M:%S")
 
 
 class StaffModelView(ModelView):
@@ -39,6 +47,11 @@ class StaffModelView(ModelView):
     roles = (Role.ADMIN,)
     can_view_details = True
     page_size = 50
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: _beijing}
+    column_type_formatters_detail = column_type_formatters
+
+    def search_placeholder(self):
+        return _("搜索")
 
     def is_accessible(self):
         return current_user.is_authenticated and current_user.has_any_role(*self.roles)
@@ -72,7 +85,7 @@ class AuditLogView(ReadOnlyView):
 class OutboxView(ReadOnlyView):
     """Every notification; failures first-class so staff see what did not arrive."""
 
-    column_list = ("created_at", "channel", "recipient", "template", "subject", "status", "tries",
+    column_list = ("created_at", "channel", "recipient", "template", "body", "status", "tries",
                    "next_try_at", "last_error")
     column_labels = {
         "created_at": _l("创建时间"), "channel": _l("渠道"), "recipient": _l("接收方"),

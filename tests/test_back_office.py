@@ -73,9 +73,13 @@ def test_failed_notifications_are_listed_and_can_be_sent_again(client, make, log
 
 
 def test_audit_log_is_read_only(client, make, login):
-    entry = AuditLog.create(object_type="product", object_id=1, event="approve", actor_name="审核员")
+    from datetime import datetime
+
+    entry = AuditLog.create(object_type="product", object_id=1, event="approve", actor_name="审核员",
+                            created_at=datetime(2026, 11, 25, 5, 0, 0))
     login(make.staff("admin"))
-    assert "审核员" in client.get("/admin/audit/").get_data(as_text=True)
+    html = client.get("/admin/audit/").get_data(as_text=True)
+    assert "审核员" in html and "2026-11-25 13:00:00" in html  # Beijing time
     admin_post(client, f"/admin/audit/edit/?id={entry.id}", form_url="/admin/audit/", data={"reason": "篡改"})
     admin_post(client, "/admin/audit/delete/", form_url="/admin/audit/", data={"id": str(entry.id)})
     assert AuditLog.get_by_id(entry.id).reason == ""
