@@ -158,14 +158,31 @@ class StaffUserView(StaffModelView):
         form.staff_roles.data = sorted(self.get_one(id).role_names - {"unit"})
 
     def on_model_change(self, form, model, is_created):
+        problems = []
+        checks = [("username", validators.username), ("email", validators.email)]
+        if model.phone:
+            checks.append(("phone", validators.mobile))
+        for name, check in checks:
+            try:
+                setattr(model, name, check(getattr(model, name)))
+            except validators.ValidationError as exc:
+                problems.append(str(exc.message))
+        for name, label in (("username", _("用户名")), ("email", _("邮箱")), ("phone", _("手机号"))):
+            value = getattr(model, name)
+            field = getattr(User, name)
+            if value and User.select().where(field == value, User.id != (model.id or 0)).exists():
+                problems.append(_("%(label)s已被使用", label=label))
         if form.new_password.data:
             try:
                 validators.password(form.new_password.data)
             except validators.ValidationError as exc:
-                raise wtv.ValidationError(str(exc.message)) from exc
+                problems.append(str(exc.message))
             model.password = hash_password(form.new_password.data)
         elif is_created:
-            raise wtv.ValidationError(_("请设置初始密码"))
+            problems.append(_("请设置初始密码"))
+        model.phone = model.phone or None
+        if problems:
+            raise wtv.ValidationError("；".join(problems))
 
     def after_model_change(self, form, model, is_created):
         with db.database.atomic():

@@ -38,7 +38,16 @@ def test_staff_account_needs_a_valid_password_and_a_role(client, make, login):
         "username": "lisi0001", "email": "lisi@zlcp.example.cn", "active": "y",
         "staff_roles": ["reviewer"], "new_password": "short"}).get_data(as_text=True)
     assert "密码长度应为8-18位" in html
-    assert not User.select().where(User.username == "lisi0001").exists()
+    make.staff("reviewer", username="wangwu01")
+    html = admin_post(client, "/admin/staff/new/", {
+        "username": "wang@wu", "email": "not-mail", "active": "y", "staff_roles": ["reviewer"],
+        "new_password": "Staff@2026"}).get_data(as_text=True)
+    assert "用户名只能包含字母、数字和汉字，不支持特殊字符" in html and "邮箱格式不正确" in html
+    html = admin_post(client, "/admin/staff/new/", {
+        "username": "wangwu01", "email": "ww@zlcp.example.cn", "active": "y",
+        "staff_roles": ["reviewer"], "new_password": "Staff@2026"}).get_data(as_text=True)
+    assert "用户名已被使用" in html
+    assert not User.select().where(User.username.in_(["lisi0001", "wang@wu"])).exists()
 
 
 def test_unit_accounts_never_appear_among_staff(client, make, login):
