@@ -292,7 +292,9 @@ def effect_unit_submitted(unit, ctx):
 
 
 def effect_unit_rejected(unit, ctx):
-    return {"review_flags": ctx.get("flags") or None}
+    """Keep the fields the reviewer flagged, so the portal highlights them."""
+    flags = [f for f in (ctx.get("flags") or "").split(",") if f]
+    return {"review_flags": flags or None}
 
 
 def effect_unit_approved(unit, ctx):

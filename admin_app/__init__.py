@@ -41,7 +41,8 @@ def init_app(app):
         index_view=StaffIndexView(name=_l("工作台"), url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/zlcp_master.html"),
     )
-    from admin_app import views
+    from admin_app import reviews, views
 
+    reviews.register(admin)
     views.register(admin)
     return admin

@@ -5,12 +5,13 @@ from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
 import notifications
+import units
 from models import shanghai_time
 from workflows import status_label
 
 
 def init_app(app):
-    from public_site import auth, portal, public
+    from public_site import auth, portal, public, verification  # noqa: F401 - verification adds portal routes
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
@@ -25,6 +26,7 @@ def init_app(app):
             "site_name": app.config["SITE_NAME"],
             "unread_messages": notifications.unread_count(current_user),
             "status_label": status_label,
+            "field_label": units.field_label,
         }
 
     app.jinja_env.filters["beijing"] = shanghai_time

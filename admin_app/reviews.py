@@ -1,0 +1,138 @@
+"""Review queues of the back office: 实名认证审核 and 单位信息变更审核.
+
+Each queue lists the items waiting, oldest first, with filters; the detail page
+shows everything the reviewer needs and the buttons available_actions() allows.
+Every decision goes through workflows.apply(), which checks the role again.
+"""
+
+from datetime import datetime, timedelta
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_security import current_user
+
+import units
+import workflows
+from admin_app import staff_gate
+from models import (
+    AssetInfo,
+    Option,
+    ReasonTemplate,
+    Unit,
+    UnitChangeRequest,
+    last_fiscal_year,
+)
+from workflows import Role
+
+PROVINCES = {
+    "11": "北京", "12": "天津", "13": "河北", "14": "山西", "15": "内蒙古", "21": "辽宁", "22": "吉林",
+    "23": "黑龙江", "31": "上海", "32": "江苏", "33": "浙江", "34": "安徽", "35": "福建", "36": "江西",
+    "37": "山东", "41": "河南", "42": "湖北", "43": "湖南", "44": "广东", "45": "广西", "46": "海南",
+    "50": "重庆", "51": "四川", "52": "贵州", "53": "云南", "54": "西藏", "61": "陕西", "62": "甘肃",
+    "63": "青海", "64": "宁夏", "65": "新疆",
+}
+
+
+class ReviewView(BaseView):
+    roles = (Role.REVIEWER,)
+
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.has_any_role(*self.roles)
+
+    def inaccessible_callback(self, name, **kwargs):
+        return staff_gate(self.roles)
+
+    def decide(self, obj, endpoint_kwargs):
+        """POST of a decision: apply it, then back to the queue (or the item on error)."""
+        event = request.form.get("event", "")
+        reason = request.form.get("reason", "")
+        flags = request.form.getlist("flags")
+        try:
+            workflows.apply(obj, event, current_user, reason=reason, flags=",".join(flags))
+        except workflows.WorkflowError as exc:
+            flash(exc.message, "danger")
+            return redirect(url_for(".detail", **endpoint_kwargs))
+        flash(_("已处理：%(status)s", status=workflows.status_label(type(obj).get_by_id(obj.id))), "success")
+        return redirect(url_for(".index"))
+
+
+def _date_filter(query, field):
+    since = request.args.get("since", "")
+    try:
+        day = datetime.strptime(since, "%Y-%m-%d")
+    except ValueError:
+        return query
+    return query.where(field >= day - timedelta(hours=8))  # Beijing midnight in UTC
+
+
+class VerificationReviewView(ReviewView):
+    """实名认证审核"""
+
+    @expose("/")
+    def index(self):
+        query = Unit.select().where(Unit.status == "pending")
+        unit_type = request.args.get("type", "")
+        if unit_type:
+            query = query.where(Unit.unit_type == unit_type)
+        province = request.args.get("province", "")
+        if province:
+            query = query.where(Unit.region_code.startswith(province))
+        query = _date_filter(query, Unit.submitted_at)
+        rows = list(query.order_by(Unit.submitted_at, Unit.id))
+        return self.render("admin/review_units.html", rows=rows, provinces=PROVINCES,
+                           unit_types=Option.choices("unit_type"), args=request.args)
+
+    @expose("/<int:unit_id>", methods=["GET", "POST"])
+    def detail(self, unit_id):
+        unit = Unit.get_or_none(Unit.id == unit_id)
+        if unit is None:
+            abort(404)
+        if request.method == "POST":
+            return self.decide(unit, {"unit_id": unit_id})
+        asset = AssetInfo.get_or_none(AssetInfo.unit == unit, AssetInfo.fiscal_year == last_fiscal_year())
+        return self.render(
+            "admin/review_unit.html", unit=unit, asset=asset, fields=units.UNIT_FIELDS,
+            uploads=units.UPLOADS, asset_labels=units.ASSET_LABELS,
+            actions=workflows.available_actions(unit, current_user),
+            templates=ReasonTemplate.select().where(ReasonTemplate.scope == "unit_verification",
+                                                    ReasonTemplate.active).order_by(ReasonTemplate.sort),
+            history=workflows.history(unit), option_name=_option_name, provinces=PROVINCES,
+        )
+
+
+class ChangeReviewView(ReviewView):
+    """单位信息变更审核: changed fields only, side by side."""
+
+    @expose("/")
+    def index(self):
+        query = UnitChangeRequest.select().where(UnitChangeRequest.status == "pending")
+        query = _date_filter(query, UnitChangeRequest.submitted_at)
+        rows = list(query.order_by(UnitChangeRequest.submitted_at, UnitChangeRequest.id))
+        return self.render("admin/review_changes.html", rows=rows, args=request.args)
+
+    @expose("/<int:change_id>", methods=["GET", "POST"])
+    def detail(self, change_id):
+        change = UnitChangeRequest.get_or_none(UnitChangeRequest.id == change_id)
+        if change is None:
+            abort(404)
+        if request.method == "POST":
+            return self.decide(change, {"change_id": change_id})
+        return self.render(
+            "admin/review_change.html", change=change, unit=change.unit, label=units.field_label,
+            actions=workflows.available_actions(change, current_user),
+            templates=ReasonTemplate.select().where(ReasonTemplate.scope == "unit_change",
+                                                    ReasonTemplate.active).order_by(ReasonTemplate.sort),
+            history=workflows.history(change), option_name=_option_name,
+        )
+
+
+def _option_name(kind, code):
+    return dict(Option.choices(kind)).get(code, code or "")
+
+
+def register(admin):
+    category = _l("审核管理")
+    admin.add_view(VerificationReviewView(name=_l("实名认证审核"), endpoint="review_units", category=category))
+    admin.add_view(ChangeReviewView(name=_l("单位信息变更审核"), endpoint="review_changes", category=category))

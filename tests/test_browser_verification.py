@@ -1,0 +1,106 @@
+"""Browser journey: a unit verifies with 获取工商信息 and uploads, is rejected with a template
+reason, corrects, is approved (SMS in the outbox), and fills its asset information."""
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import PASSWORD, outbox_texts, screenshot, valid_credit_code
+from models import RegistryEntry
+from test_browser_accounts import sign_in, sign_out
+from test_unit_verification import ASSETS
+
+pytestmark = pytest.mark.browser
+
+
+def fill_assets(page):
+    labels = {"total_cost": "单位年度总成本", "ip_investment": "单位年度知识产权总投入",
+              "net_profit": "单位年度净利润总额", "total_sales": "单位年度所有产品总销售额",
+              "fixed_assets": "单位年度固定资产总额", "total_output": "单位年度所有产品总产值",
+              "sales_expense": "单位年度总销售费用", "admin_expense": "单位年度总管理费用",
+              "finance_expense": "单位年度总财务费用", "patent_assets": "单位专利资产金额",
+              "total_assets": "单位总资产金额", "employees": "单位年度员工人数"}
+    for name, label in labels.items():
+        page.get_by_label(label).fill(ASSETS[name])
+
+
+def test_unit_verification_journey(page, live_server, make, tmp_path):
+    code = valid_credit_code(777)
+    RegistryEntry.create(credit_code=code, name="浏览器测试科技有限公司", registered_address="上海市浦东新区张江路1号",
+                         legal_rep="孙八", legal_rep_phone="021-55555555")
+    user = make.unit_user(username="Verify01")
+    reviewer = make.staff("reviewer", username="Review01")
+    licence = tmp_path / "营业执照.png"
+    licence.write_bytes(make.png((300, 200)))
+    fake = tmp_path / "诚信承诺书.pdf"
+    fake.write_bytes(b"MZ this is not a pdf")
+
+    sign_in(page, live_server, "Verify01", PASSWORD)
+    page.get_by_role("link", name="单位实名认证").first.click()
+    page.get_by_label("备案单位类型").select_option(label="企业")
+    page.get_by_label("统一社会信用代码").fill(code[:-1] + ("0" if code[-1] != "0" else "1"))
+    expect(page.locator("[data-registry-message]")).to_have_text("统一社会信用代码校验位不正确")
+    page.get_by_label("统一社会信用代码").fill(code)
+    page.get_by_role("button", name="获取工商信息").click()
+    expect(page.locator("[data-registry-message]")).to_have_text("已获取工商信息，请核对")
+    expect(page.get_by_label("单位名称")).to_have_value("浏览器测试科技有限公司")
+    expect(page.get_by_label("法定代表人", exact=True)).to_have_value("孙八")
+    page.get_by_label("同注册地址").check()
+    expect(page.get_by_label("办公地址")).to_have_value("上海市浦东新区张江路1号")
+    page.get_by_label("注册资本").fill("2000")
+    page.get_by_label("国民经济行业分类").fill("3911 计算机整机制造")
+    page.get_by_label("联系人", exact=True).fill("周九")
+    page.get_by_label("联系电话").fill("13911112222")
+    page.get_by_label("企业类型").select_option(label="有限责任公司")
+    page.get_by_label("企业规模").select_option(label="中型")
+    page.get_by_label("营业执照或组织机构代码证").set_input_files(str(licence))
+    page.get_by_label("诚信承诺书", exact=True).set_input_files(str(fake))
+    fill_assets(page)
+    page.get_by_role("button", name="提交审核").click()
+    expect(page.locator("#e-commitment_file")).to_contain_text("格式不受支持")
+    expect(page.get_by_text("已上传：营业执照.png")).to_be_visible()  # kept
+    expect(page.get_by_label("单位名称")).to_have_value("浏览器测试科技有限公司")
+    screenshot(page, "verification-errors")
+    good = tmp_path / "诚信承诺书.png"
+    good.write_bytes(make.png((200, 280)))
+    page.get_by_label("诚信承诺书", exact=True).set_input_files(str(good))
+    page.get_by_role("button", name="提交审核").click()
+    expect(page.get_by_text("已提交审核，请等待平台审核。")).to_be_visible()
+    expect(page.locator("[data-status]")).to_have_text("等待审核")
+    sign_out(page)
+
+    sign_in(page, live_server, "Review01", PASSWORD, path="/admin/login")
+    page.goto(live_server + "/admin/review_units/")
+    page.get_by_role("link", name="审核", exact=True).first.click()
+    expect(page.get_by_role("img", name="营业执照.png")).to_be_visible()
+    page.get_by_label("常用理由").select_option(label="营业执照扫描件不清晰")
+    expect(page.get_by_label("理由（不通过时必填）")).to_have_value(
+        "上传的营业执照或组织机构代码证扫描件不清晰，请上传清晰的彩色原件扫描件或数码照。")
+    page.get_by_label("营业执照或组织机构代码证").check()
+    screenshot(page, "review-unit")
+    page.get_by_role("button", name="不通过").click()
+    expect(page.get_by_text("已处理：审核不通过")).to_be_visible()
+    sign_out(page)
+
+    sign_in(page, live_server, "Verify01", PASSWORD)
+    page.goto(live_server + "/portal/verification")
+    expect(page.get_by_text("上传的营业执照或组织机构代码证扫描件不清晰")).to_be_visible()
+    expect(page.get_by_text("审核意见：请修改")).to_be_visible()
+    page.get_by_label("营业执照或组织机构代码证").set_input_files(str(licence))
+    page.get_by_role("button", name="提交审核").click()
+    expect(page.locator("[data-status]")).to_have_text("等待审核")
+    sign_out(page)
+
+    sign_in(page, live_server, "Review01", PASSWORD, path="/admin/login")
+    page.goto(live_server + "/admin/review_units/")
+    page.get_by_role("link", name="审核", exact=True).first.click()
+    page.get_by_role("button", name="通过", exact=True).click()
+    expect(page.get_by_text("已处理：审核通过")).to_be_visible()
+    assert any("审核通过" in t for t in outbox_texts("sms", user.phone))
+    sign_out(page)
+
+    sign_in(page, live_server, "Verify01", PASSWORD)
+    page.get_by_role("link", name="资产信息").click()
+    expect(page.get_by_label("单位年度总成本")).to_have_value("5000.00")  # entered at verification
+    page.get_by_role("link", name="消息中心").first.click()
+    expect(page.get_by_text("您的单位实名认证审核通过")).to_be_visible()
+    screenshot(page, "messages-approved")
