@@ -92,6 +92,27 @@ def import_categories_command(path):
     click.echo(f"已导入产品分类 {n} 条。")
 
 
+@zlcp.command("import-patents")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--delta", is_flag=True, help="A legal-status update file (number, legal_status).")
+def import_patents_command(path, delta):
+    """Import registry patents from CSV or JSONL (format: see patents.py)."""
+    from patents import import_file, read_rows
+
+    total = sum(1 for _ in read_rows(path))
+    with db.database.connection_context(), click.progressbar(length=total, label="导入专利") as bar:
+        state = {"done": 0}
+
+        def progress(done, _total):
+            bar.update(done - state["done"])
+            state["done"] = done
+
+        result = import_file(path, delta=delta, progress=progress, total=total)
+    click.echo(f"已导入 {result['imported']} 条，法律状态变化 {result['changed']} 条，错误 {len(result['errors'])} 条。")
+    for line, message in result["errors"][:50]:
+        click.echo(f"  第{line}行：{message}")
+
+
 @zlcp.command("create-staff")
 @click.option("--username", required=True)
 @click.option("--email", required=True)

@@ -5,4 +5,5 @@ from rq import cron
 import jobs
 
 for name, queue_name, every, expression in jobs.PERIODIC:
-    cron.register(jobs.run, queue_name, args=(name,), interval=every, cron=expression, name=name)
+    cron.register(jobs.run, queue_name, args=(name,), interval=None if expression else every,
+                  cron=expression, name=name)

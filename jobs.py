@@ -30,11 +30,15 @@ QUEUES = ("default", "mail", "docs")
 # name -> "module:function"
 JOBS = {
     "notifications.deliver": "notifications:deliver",
+    "patents.import": "patents:import_job",
+    "patents.auto_import": "patents:auto_import",
+    "patents.sync_status": "patents:sync_status_inbox",
 }
 
 # Periodic jobs: (job name, queue, seconds between runs or None, cron expression or None).
 PERIODIC = (
     ("notifications.deliver", "mail", 60, None),  # retries undelivered notifications
+    ("patents.sync_status", "default", 86400, "30 2 * * *"),  # daily legal-status update, 02:30
 )
 
 _state = {"executor": None, "fake": None, "app": None}

@@ -5,7 +5,8 @@ forms, actions, exports), so a hidden menu entry is never the only protection.
 
 from datetime import datetime
 
-from flask import flash
+from flask import abort, flash, redirect, url_for
+from flask_admin import BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.model import typefmt
@@ -15,6 +16,7 @@ from flask_security import current_user, hash_password
 from wtforms import PasswordField, SelectMultipleField, validators as wtv
 
 import notifications
+import patents
 import validators
 from admin_app import staff_gate
 from models import (
@@ -24,6 +26,7 @@ from models import (
     Option,
     Outbox,
     Page,
+    Patent,
     RegistryEntry,
     ReasonTemplate,
     Role as RoleModel,
@@ -286,3 +289,71 @@ def register(admin):
     admin.add_view(HolidayView(Holiday, name=_l("法定节假日"), endpoint="holidays", category=reference))
     admin.add_view(CalendarYearView(CalendarYear, name=_l("已录入节假日年份"), endpoint="calendar", category=reference))
     admin.add_view(RegistryEntryView(RegistryEntry, name=_l("工商登记信息"), endpoint="registry", category=reference))
+    admin.add_view(PatentView(Patent, name=_l("专利库"), endpoint="patents", category=reference))
+    admin.add_view(PatentImportView(name=_l("导入专利数据"), endpoint="patent_import", category=reference))
+
+
+class PatentView(ReadOnlyView):
+    """The patent registry (read-only; fed by the importer)."""
+
+    roles = (Role.ADMIN, Role.REVIEWER)
+    column_list = ("display_number", "name", "kind", "patentees", "application_date", "legal_status", "expiry_date")
+    column_labels = {"display_number": _l("专利号"), "name": _l("专利名称"), "kind": _l("专利类型"),
+                     "patentees": _l("专利权人"), "application_date": _l("申请日"), "grant_date": _l("授权公告日"),
+                     "legal_status": _l("法律状态"), "expiry_date": _l("届满日"), "number": _l("申请号"),
+                     "updated_at": _l("更新时间")}
+    column_searchable_list = ("number", "name")
+    column_filters = ("kind", "legal_status", "application_date")
+    column_formatters = {
+        "patentees": lambda v, c, m, p: "；".join(m.patentees or []),
+        "kind": lambda v, c, m, p: str(patents.KIND_LABELS.get(m.kind, m.kind)),
+        "legal_status": lambda v, c, m, p: str(patents.STATUS_LABELS.get(m.legal_status, m.legal_status)),
+    }
+
+
+class PatentImportView(BaseView):
+    """导入专利数据: upload a registry file; it is imported by a background job."""
+
+    roles = (Role.ADMIN,)
+
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.has_any_role(*self.roles)
+
+    def inaccessible_callback(self, name, **kwargs):
+        return staff_gate(self.roles)
+
+    @expose("/", methods=["GET", "POST"])
+    def index(self):
+        import secrets
+        from pathlib import Path
+
+        from flask import current_app, request
+
+        import jobs
+
+        error = ""
+        job_id = request.args.get("job", "")
+        if request.method == "POST":
+            upload = request.files.get("file")
+            delta = request.form.get("mode") == "delta"
+            if not upload or not upload.filename.lower().endswith((".csv", ".jsonl")):
+                error = _("请选择CSV或JSONL格式的专利数据文件")
+            else:
+                folder = Path(current_app.instance_path) / "imports"
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / f"{secrets.token_hex(8)}{Path(upload.filename).suffix.lower()}"
+                upload.save(path)
+                job_id = jobs.enqueue("patents.import", str(path), delta)
+                return redirect(url_for(".index", job=job_id))
+        return self.render("admin/patent_import.html", error=error, job_id=job_id)
+
+    @expose("/jobs/<job_id>")
+    def job(self, job_id):
+        from flask import jsonify
+
+        import jobs
+
+        state = jobs.status(job_id)
+        if state is None:
+            abort(404)
+        return jsonify(state)

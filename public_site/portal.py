@@ -14,7 +14,7 @@ MENU = [
     ("portal.home", _l("我的首页")),
     ("portal.verification", _l("单位实名认证")),
     ("portal.assets", _l("资产信息")),
-    ("portal.patents", _l("专利信息管理")),
+    ("portal.patents_list", _l("专利信息管理")),
     ("portal.products", _l("产品备案管理")),
     ("portal.updates", _l("产品备案信息更新")),
     ("portal.messages", _l("消息中心")),

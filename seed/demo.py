@@ -12,7 +12,7 @@ import storage
 import workflows
 from accounts import create_staff
 from extensions import user_datastore
-from models import RegistryEntry, Unit, User, db
+from models import Patent, RegistryEntry, Unit, UnitNameHistory, User, db
 
 STAFF = (
     ("demo_reviewer", "审核员（演示）", ["reviewer"]),
@@ -20,6 +20,23 @@ STAFF = (
     ("demo_handler", "异议处理（演示）", ["handler"]),
     ("demo_admin", "系统管理员（演示）", ["admin"]),
 )
+
+
+DEMO_NAME = "深圳示范智能科技有限公司"
+DEMO_FORMER_NAME = "深圳示范电子有限公司"  # patents under it are found through the name history
+DEMO_PATENTS = 20000
+
+
+def _load_demo_patents():
+    """20,000 registry patents; the demo unit holds 60 (some co-owned with a university,
+    some lapsed) and 15 more under its former name."""
+    from patents import _upsert
+    from seed.demo_patents import generate
+
+    rows = generate(DEMO_PATENTS, owners=[(DEMO_NAME, 60, 4, 10), (DEMO_FORMER_NAME, 15, 0, 7)])
+    for start in range(0, len(rows), 1000):
+        with db.database.atomic():
+            _upsert(rows[start:start + 1000])
 
 
 def demo_credit_code():
@@ -60,6 +77,8 @@ def load(password):
             )
             Unit.create(user=unit_user)
             _verify_demo_unit(unit_user, reviewer)
+    if Patent.select().count() < DEMO_PATENTS:
+        _load_demo_patents()
     site = current_app.config["SITE_URL"].rstrip("/")
     lines.append("演示账号（密码均为 %s，可用 ZLCP_DEMO_PASSWORD 修改）：" % password)
     lines.append(f"  单位端   {site}/login        demo_unit（或手机号 13800138000）")
@@ -71,14 +90,14 @@ def load(password):
 def _verify_demo_unit(user, reviewer):
     code = demo_credit_code()
     RegistryEntry.insert(
-        credit_code=code, name="深圳示范智能科技有限公司", registered_address="广东省深圳市南山区粤海街道科技南路18号",
+        credit_code=code, name=DEMO_NAME, registered_address="广东省深圳市南山区粤海街道科技南路18号",
         legal_rep="王明", legal_rep_phone="0755-86000000",
     ).on_conflict_ignore().execute()
     licence = storage.save_bytes(_placeholder_png("BUSINESS LICENCE (DEMO)"), "营业执照.png", "png", owner=user)
     letter = storage.save_bytes(_placeholder_png("COMMITMENT LETTER (DEMO)"), "诚信承诺书.png", "png", owner=user)
     unit = Unit.get(Unit.user == user)
     Unit.update(
-        unit_type="enterprise", credit_code=code, name="深圳示范智能科技有限公司",
+        unit_type="enterprise", credit_code=code, name=DEMO_NAME,
         registered_address="广东省深圳市南山区粤海街道科技南路18号",
         office_address="广东省深圳市南山区粤海街道科技南路18号", office_same=True,
         registered_capital=Decimal("5000.00"), industry="3911", legal_rep="王明",
@@ -88,3 +107,4 @@ def _verify_demo_unit(user, reviewer):
     ).where(Unit.id == unit.id).execute()
     unit = workflows.apply(Unit.get_by_id(unit.id), "submit", user)
     workflows.apply(unit, "approve", reviewer)
+    UnitNameHistory.create(unit=unit, name=DEMO_FORMER_NAME)

@@ -1,0 +1,340 @@
+"""专利信息管理: the registry importer, 自动导入专利, 手动新增专利, the daily legal-status update.
+
+Registry file format (CSV with a header row, UTF-8; or JSONL, one object a line):
+
+    number,name,kind,patentees,application_date,grant_date,legal_status,expiry_date
+    ZL202010566088.9,一种电池管理系统,发明,深圳示范智能科技有限公司;某某大学,2020-06-19,2021-08-03,有效,2040-06-19
+
+- number: any accepted form (ZL/CN prefix, with or without the dot, old 9-character
+  numbers); the check digit is verified.
+- kind: 发明/实用新型/外观设计 (or invention/utility/design); empty → from the number.
+- patentees: names separated by ";" (JSONL: a list or the same string).
+- dates: YYYY-MM-DD or empty. legal_status: 有效/失效/届满/审中 (or valid/invalid/expired/pending).
+
+Rows are upserted by number; a bad row is reported with its line number and the rest
+goes in. Delta mode (the daily legal-status file) needs only number and legal_status
+(expiry_date optional) and records every change of a patent some unit holds.
+"""
+
+import csv
+import json
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from peewee import fn
+
+import validators
+from models import (
+    Patent,
+    PatentHolder,
+    PatentStatusChange,
+    ProductPatent,
+    Product,
+    Unit,
+    UnitPatent,
+    db,
+    utcnow,
+)
+
+KINDS = {"发明": "invention", "实用新型": "utility", "外观设计": "design",
+         "invention": "invention", "utility": "utility", "design": "design"}
+KIND_LABELS = {"invention": _l("发明"), "utility": _l("实用新型"), "design": _l("外观设计")}
+STATUSES = {"有效": "valid", "失效": "invalid", "届满": "expired", "审中": "pending",
+            "valid": "valid", "invalid": "invalid", "expired": "expired", "pending": "pending"}
+STATUS_LABELS = {"valid": _l("有效"), "invalid": _l("失效"), "expired": _l("届满"), "pending": _l("审中")}
+ACQUISITIONS = {"original": _l("原始取得"), "assigned": _l("受让"), "licensed": _l("被许可")}
+ASSIGNMENT_KINDS = {"transfer": _l("转让"), "inheritance": _l("继承"), "gift": _l("受赠")}
+BATCH = 1000
+
+
+class RowError(ValueError):
+    pass
+
+
+def read_rows(path):
+    """(line number, dict) for every data row of a CSV or JSONL file."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        first = fh.readline()
+        fh.seek(0)
+        if first.lstrip().startswith("{"):
+            for line, text in enumerate(fh, start=1):
+                if text.strip():
+                    try:
+                        yield line, json.loads(text)
+                    except json.JSONDecodeError:
+                        yield line, {"_error": "不是有效的JSON"}
+        else:
+            for line, row in enumerate(csv.DictReader(fh), start=2):
+                yield line, row
+
+
+def _date(value, label):
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise RowError(f"{label}格式不正确（应为YYYY-MM-DD）：{value}") from exc
+
+
+def clean_row(row, delta=False):
+    if "_error" in row:
+        raise RowError(row["_error"])
+    try:
+        number = validators.patent_number(str(row.get("number") or ""))
+    except validators.ValidationError as exc:
+        raise RowError(f"{exc.message}：{row.get('number')}") from exc
+    status = STATUSES.get(str(row.get("legal_status") or "").strip())
+    if status is None:
+        raise RowError(f"法律状态不正确：{row.get('legal_status')}")
+    if delta:
+        return {"number": number.application_number, "legal_status": status,
+                "expiry_date": _date(row.get("expiry_date"), "届满日")}
+    name = str(row.get("name") or "").strip()
+    if not name:
+        raise RowError("缺少专利名称")
+    kind_text = str(row.get("kind") or "").strip()
+    kind = KINDS.get(kind_text) if kind_text else {"pct_invention": "invention",
+                                                   "pct_utility": "utility"}.get(number.kind, number.kind)
+    if kind is None:
+        raise RowError(f"专利类型不正确：{kind_text}")
+    holders = row.get("patentees") or ""
+    holders = holders if isinstance(holders, list) else str(holders).replace("；", ";").split(";")
+    holders = [h.strip() for h in holders if h and h.strip()]
+    if not holders:
+        raise RowError("缺少专利权人")
+    return {
+        "number": number.application_number, "display_number": number.display, "name": name[:300],
+        "kind": kind, "patentees": holders, "legal_status": status,
+        "application_date": _date(row.get("application_date"), "申请日"),
+        "grant_date": _date(row.get("grant_date"), "授权公告日"),
+        "expiry_date": _date(row.get("expiry_date"), "届满日"),
+    }
+
+
+def import_file(path, delta=False, progress=None, total=None):
+    """Import a registry file; returns {'imported', 'changed', 'errors': [(line, msg)]}."""
+    errors, batch = [], []
+    result = {"imported": 0, "changed": 0}
+    done = 0
+    for line, row in read_rows(path):
+        done += 1
+        try:
+            batch.append(clean_row(row, delta=delta))
+        except RowError as exc:
+            errors.append((line, str(exc)))
+        if len(batch) >= BATCH:
+            _flush(batch, delta, result)
+            batch = []
+            if progress:
+                progress(done, total)
+    if batch:
+        _flush(batch, delta, result)
+    if progress:
+        progress(done, done)
+    result["errors"] = errors
+    return result
+
+
+def _flush(rows, delta, result):
+    with db.database.atomic():
+        if delta:
+            result["changed"] += _apply_statuses(rows)
+        else:
+            _upsert(rows)
+    result["imported"] += len(rows)
+
+
+def _upsert(rows):
+    now = utcnow()
+    by_number = {r["number"]: r for r in rows}  # a file may repeat a number: the last wins
+    rows = list(by_number.values())
+    existing = {p.number: p for p in Patent.select(Patent.id, Patent.number, Patent.legal_status)
+                .where(Patent.number.in_(list(by_number)))}
+    _record_changes([(existing[n], by_number[n]["legal_status"]) for n in existing])
+    fields = ("display_number", "name", "kind", "patentees", "application_date", "grant_date",
+              "legal_status", "expiry_date")
+    Patent.insert_many([{**r, "updated_at": now} for r in rows]).on_conflict(
+        conflict_target=[Patent.number],
+        update={getattr(Patent, f): _excluded(f) for f in (*fields, "updated_at")},
+    ).execute()
+    ids = dict(Patent.select(Patent.number, Patent.id).where(Patent.number.in_(list(by_number))).tuples())
+    PatentHolder.delete().where(PatentHolder.patent.in_(list(ids.values()))).execute()
+    holders = [{"patent": ids[r["number"]], "name": name}
+               for r in rows for name in dict.fromkeys(r["patentees"])]
+    for start in range(0, len(holders), BATCH):
+        PatentHolder.insert_many(holders[start:start + BATCH]).execute()
+
+
+def _excluded(field_name):
+    """The value the conflicting INSERT proposed (EXCLUDED.col on SQLite and PostgreSQL)."""
+    from peewee import SQL
+
+    column = Patent._meta.fields[field_name].column_name
+    return SQL(f'EXCLUDED."{column}"')
+
+
+def _record_changes(pairs):
+    """PatentStatusChange rows for patents some unit holds whose status changes."""
+    changed = [(p, new) for p, new in pairs if p.legal_status != new]
+    if not changed:
+        return 0
+    held = set(UnitPatent.select(UnitPatent.patent).where(
+        UnitPatent.patent.in_([p.id for p, _ in changed])).tuples())
+    held = {pid for (pid,) in held}
+    rows = [{"patent": p.id, "old_status": p.legal_status, "new_status": new}
+            for p, new in changed if p.id in held]
+    if rows:
+        PatentStatusChange.insert_many(rows).execute()
+    return len(changed)
+
+
+def _apply_statuses(rows):
+    numbers = {r["number"]: r for r in rows}
+    existing = list(Patent.select(Patent.id, Patent.number, Patent.legal_status)
+                    .where(Patent.number.in_(list(numbers))))
+    changed = _record_changes([(p, numbers[p.number]["legal_status"]) for p in existing])
+    now = utcnow()
+    for p in existing:
+        row = numbers[p.number]
+        values = {"legal_status": row["legal_status"], "updated_at": now}
+        if row["expiry_date"]:
+            values["expiry_date"] = row["expiry_date"]
+        if p.legal_status != row["legal_status"] or row["expiry_date"]:
+            Patent.update(**values).where(Patent.id == p.id).execute()
+    return changed
+
+
+def import_job(path, delta=False):
+    """Background job (jobs.JOBS 'patents.import'): import with progress."""
+    import jobs
+
+    total = sum(1 for _ in read_rows(path))
+    result = import_file(path, delta=delta, total=total,
+                         progress=lambda done, t: jobs.progress(done, t or total))
+    result["errors"] = result["errors"][:200]
+    return result
+
+
+# ---------------------------------------------------------------- 自动导入专利
+
+
+def auto_import(unit_id):
+    """Link every registry patent whose patentees include the unit's current or any former
+    name as 自有 / 原始取得. Idempotent: re-running adds only new ones. Returns the count."""
+    import jobs
+
+    unit = Unit.get_by_id(unit_id)
+    names = unit.all_names()
+    have = UnitPatent.select(UnitPatent.patent).where(UnitPatent.unit == unit)
+    candidates = [pid for (pid,) in PatentHolder.select(fn.DISTINCT(PatentHolder.patent))
+                  .where(PatentHolder.name.in_(names), PatentHolder.patent.not_in(have)).tuples()]
+    total = len(candidates)
+    for start in range(0, total, BATCH):
+        chunk = candidates[start:start + BATCH]
+        with db.database.atomic():
+            UnitPatent.insert_many([{"unit": unit.id, "patent": pid, "source": "auto",
+                                     "acquisition": "original"} for pid in chunk]).on_conflict_ignore().execute()
+        jobs.progress(min(start + BATCH, total), total)
+    jobs.progress(total, total)
+    return total
+
+
+# ---------------------------------------------------------------- 手动新增专利
+
+
+def add_manual(unit, data):
+    """手动新增专利; returns the UnitPatent or raises FormErrors with every problem."""
+    from units import FormErrors
+
+    errors = {}
+    patent = None
+    try:
+        number = validators.patent_number(data.get("number", ""))
+    except validators.ValidationError as exc:
+        errors["number"] = exc.message
+    else:
+        patent = Patent.get_or_none(Patent.number == number.application_number)
+        if patent is None:
+            errors["number"] = _l("专利库中没有该专利号，请核对")
+        elif UnitPatent.select().where(UnitPatent.unit == unit, UnitPatent.patent == patent).exists():
+            errors["number"] = _l("该专利已在本单位专利列表中")
+    acquisition = data.get("acquisition", "")
+    if acquisition not in ACQUISITIONS:
+        errors["acquisition"] = _l("请选择专利权获取方式")
+    values = {"assignment_kind": "", "licensor": "", "licence_start": None, "licence_end": None}
+    if acquisition == "assigned":
+        if data.get("assignment_kind") not in ASSIGNMENT_KINDS:
+            errors["assignment_kind"] = _l("请选择受让方式（转让、继承、受赠）")
+        values["assignment_kind"] = data.get("assignment_kind", "")
+    if acquisition == "licensed":
+        values["licensor"] = (data.get("licensor") or "").strip()
+        if not values["licensor"]:
+            errors["licensor"] = _l("请填写许可人")
+        for name, label in (("licence_start", _l("许可起始日")), ("licence_end", _l("许可截止日"))):
+            try:
+                values[name] = date.fromisoformat(data.get(name) or "")
+            except ValueError:
+                errors[name] = _l("请填写%(label)s", label=label)
+        if values["licence_start"] and values["licence_end"] and values["licence_end"] < values["licence_start"]:
+            errors["licence_end"] = _l("许可截止日不能早于许可起始日")
+    if errors:
+        raise FormErrors(errors)
+    return UnitPatent.create(unit=unit, patent=patent, source="manual", acquisition=acquisition, **values)
+
+
+def can_delete(link):
+    """Manually added patents can be deleted until a filed (non-draft) product uses them."""
+    if link.source != "manual":
+        return False
+    used = (ProductPatent.select().join(Product)
+            .where(ProductPatent.patent == link.patent_id, Product.unit == link.unit_id,
+                   Product.status != "draft"))
+    return not used.exists()
+
+
+# ---------------------------------------------------------------- 查询
+
+FILTERS = ("number", "name", "kind", "holder", "acquisition", "status")
+
+
+def search(unit, args):
+    """The unit's patents filtered by 专利号, 专利名称, 专利类型, 权利人, 获取方式, 法律状态."""
+    query = (UnitPatent.select(UnitPatent, Patent).join(Patent)
+             .where(UnitPatent.unit == unit))
+    number = (args.get("number") or "").strip().upper().replace("ZL", "").replace("CN", "").replace(".", "")
+    if number:
+        query = query.where(Patent.number.contains(number))
+    if args.get("name"):
+        query = query.where(Patent.name.contains(args["name"].strip()))
+    if args.get("kind") in KIND_LABELS:
+        query = query.where(Patent.kind == args["kind"])
+    if args.get("holder"):
+        holders = PatentHolder.select(PatentHolder.patent).where(PatentHolder.name.contains(args["holder"].strip()))
+        query = query.where(Patent.id.in_(holders))
+    if args.get("acquisition") in ACQUISITIONS:
+        query = query.where(UnitPatent.acquisition == args["acquisition"])
+    if args.get("status") in STATUS_LABELS:
+        query = query.where(Patent.legal_status == args["status"])
+    return query.order_by(Patent.application_date.desc(nulls="LAST"), Patent.id)
+
+
+def sync_status_inbox():
+    """Daily job: apply every legal-status delta file waiting in PATENT_STATUS_INBOX, then
+    move it to its processed/ folder. Idempotent: a processed file is not read again."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    inbox = Path(current_app.config["PATENT_STATUS_INBOX"])
+    if not inbox.is_absolute():
+        inbox = Path(current_app.instance_path) / inbox
+    done_dir = inbox / "processed"
+    done_dir.mkdir(parents=True, exist_ok=True)
+    summary = []
+    for path in sorted(p for p in inbox.iterdir() if p.is_file() and p.suffix in (".csv", ".jsonl")):
+        result = import_file(path, delta=True)
+        path.rename(done_dir / path.name)
+        summary.append({"file": path.name, "changed": result["changed"], "errors": len(result["errors"])})
+    return summary
