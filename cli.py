@@ -113,6 +113,20 @@ def import_patents_command(path, delta):
         click.echo(f"  第{line}行：{message}")
 
 
+@zlcp.command("import-registry")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_registry_command(path):
+    """Import business-registry entries for 获取工商信息 from a CSV
+    (credit_code,name,registered_address,legal_rep,legal_rep_phone)."""
+    from units import import_registry
+
+    with db.database.connection_context():
+        count, problems = import_registry(path)
+    click.echo(f"已导入工商登记信息 {count} 条，错误 {len(problems)} 条。")
+    for line, message in problems[:50]:
+        click.echo(f"  第{line}行：{message}")
+
+
 @zlcp.command("create-staff")
 @click.option("--username", required=True)
 @click.option("--email", required=True)

@@ -289,8 +289,40 @@ def register(admin):
     admin.add_view(HolidayView(Holiday, name=_l("法定节假日"), endpoint="holidays", category=reference))
     admin.add_view(CalendarYearView(CalendarYear, name=_l("已录入节假日年份"), endpoint="calendar", category=reference))
     admin.add_view(RegistryEntryView(RegistryEntry, name=_l("工商登记信息"), endpoint="registry", category=reference))
+    admin.add_view(RegistryImportView(name=_l("导入工商登记信息"), endpoint="registry_import", category=reference))
     admin.add_view(PatentView(Patent, name=_l("专利库"), endpoint="patents", category=reference))
     admin.add_view(PatentImportView(name=_l("导入专利数据"), endpoint="patent_import", category=reference))
+
+
+class RegistryImportView(BaseView):
+    """导入工商登记信息: a CSV upload, imported at once (the file is small)."""
+
+    roles = (Role.ADMIN, Role.REVIEWER)
+
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.has_any_role(*self.roles)
+
+    def inaccessible_callback(self, name, **kwargs):
+        return staff_gate(self.roles)
+
+    @expose("/", methods=["GET", "POST"])
+    def index(self):
+        import tempfile
+
+        from flask import request
+
+        from units import import_registry
+
+        result = None
+        if request.method == "POST":
+            upload = request.files.get("file")
+            if not upload or not upload.filename.lower().endswith(".csv"):
+                flash(_("请选择CSV格式的文件"), "danger")
+            else:
+                with tempfile.NamedTemporaryFile(suffix=".csv") as tmp:
+                    upload.save(tmp.name)
+                    result = import_registry(tmp.name)
+        return self.render("admin/registry_import.html", result=result)
 
 
 class PatentView(ReadOnlyView):

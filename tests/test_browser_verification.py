@@ -104,3 +104,70 @@ def test_unit_verification_journey(page, live_server, make, tmp_path):
     page.get_by_role("link", name="消息中心").first.click()
     expect(page.get_by_text("您的单位实名认证审核通过")).to_be_visible()
     screenshot(page, "messages-approved")
+
+
+def test_patents_journey_with_a_name_change(page, live_server, make, tmp_path):
+    import patents
+    from test_patents import number, row, write_csv
+
+    reviewer = make.staff("reviewer", username="Review02")
+    unit = make.approved_unit(reviewer)
+    from models import User
+
+    User.update(username="Patent01").where(User.id == unit.user_id).execute()
+    write_csv(tmp_path / "registry.csv", [
+        row(1, [unit.name]), row(2, [unit.name, "乙大学"], status="失效"), row(3, [unit.name]),
+        row(4, ["新名字电子有限公司"]), row(5, ["别人公司"]),
+    ])
+    patents.import_file(tmp_path / "registry.csv")
+
+    sign_in(page, live_server, "Patent01", PASSWORD)
+    page.get_by_role("link", name="专利信息管理").first.click()
+    expect(page.get_by_text("暂无专利")).to_be_visible()
+    page.get_by_role("button", name="自动导入专利").click()
+    expect(page.locator("[data-job-text]")).to_have_text("导入完成，新增专利3件。")
+    expect(page.locator("[data-count]")).to_contain_text("共3件专利", timeout=10000)
+    page.get_by_role("link", name="手动新增专利").click()
+    page.get_by_label("专利号").fill(number(5)[:-1] + ("0" if number(5)[-1] != "0" else "1"))
+    page.get_by_label("被许可").check()
+    page.get_by_role("button", name="确认").click()
+    expect(page.locator("#e-number")).to_have_text("专利号校验位不正确")
+    expect(page.locator("#e-licensor")).to_have_text("请填写许可人")
+    page.get_by_label("专利号").fill(number(5))
+    page.get_by_label("许可人").fill("别人公司")
+    page.get_by_label("许可起始日").fill("2024-01-01")
+    page.get_by_label("许可截止日").fill("2028-12-31")
+    page.get_by_role("button", name="确认").click()
+    expect(page.get_by_text(f"已添加专利 {number(5)}。")).to_be_visible()
+    expect(page.locator("[data-count]")).to_contain_text("共4件专利")
+    page.get_by_label("法律状态").select_option(label="失效")
+    page.get_by_role("button", name="查询").click()
+    expect(page.locator("[data-count]")).to_contain_text("共1件专利")
+    screenshot(page, "patents-filtered")
+
+    page.get_by_role("link", name="单位实名认证").first.click()
+    page.get_by_role("link", name="变更单位信息").click()
+    page.get_by_label("单位名称").fill("新名字电子有限公司")
+    page.get_by_role("button", name="提交审核").click()
+    expect(page.get_by_text("单位信息变更已提交审核")).to_be_visible()
+    sign_out(page)
+
+    sign_in(page, live_server, "Review02", PASSWORD, path="/admin/login")
+    page.goto(live_server + "/admin/review_changes/")
+    page.get_by_role("link", name="审核", exact=True).first.click()
+    expect(page.locator("ins")).to_have_text("新名字电子有限公司")
+    screenshot(page, "review-change")
+    page.get_by_role("button", name="通过", exact=True).click()
+    sign_out(page)
+    # the registry later publishes another patent still under the unit's former name
+    write_csv(tmp_path / "later.csv", [row(6, [unit.name])])
+    patents.import_file(tmp_path / "later.csv")
+
+    sign_in(page, live_server, "Patent01", PASSWORD)
+    page.get_by_role("link", name="专利信息管理").first.click()
+    page.get_by_role("button", name="自动导入专利").click()
+    expect(page.locator("[data-job-text]")).to_have_text("导入完成，新增专利2件。")
+    expect(page.locator("[data-count]")).to_contain_text("共6件专利", timeout=10000)
+    expect(page.get_by_text("一种测试装置4")).to_be_visible()  # under the new name
+    expect(page.get_by_text("一种测试装置6")).to_be_visible()  # under the former name
+    screenshot(page, "patents-after-rename")

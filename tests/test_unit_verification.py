@@ -188,3 +188,20 @@ def test_officer_cannot_decide_verifications(client, make, login):
     workflows.apply(unit, "submit", unit.user)
     login(make.staff("officer"))
     assert client.get(f"/admin/review_units/{unit.id}").status_code == 403
+
+
+def test_registry_entries_import_from_csv_by_command_and_upload(app, client, make, login, tmp_path):
+    good, bad = valid_credit_code(911), "91440300MA5D7N8K21"
+    path = tmp_path / "registry.csv"
+    path.write_text("credit_code,name,registered_address,legal_rep,legal_rep_phone\n"
+                    f"{good},导入测试有限公司,深圳市福田区,吴一,0755-1\n{bad},坏代码公司,,,\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["zlcp", "import-registry", str(path)])
+    assert "已导入工商登记信息 1 条，错误 1 条" in result.output and "第3行：统一社会信用代码校验位不正确" in result.output
+    assert RegistryEntry.get(RegistryEntry.credit_code == good).name == "导入测试有限公司"
+    login(make.staff("reviewer"))
+    path.write_text("credit_code,name,registered_address,legal_rep,legal_rep_phone\n"
+                    f"{good},改名后有限公司,深圳市福田区,吴一,0755-1\n", encoding="utf-8")
+    html = client.post("/admin/registry_import/", data={"file": (io.BytesIO(path.read_bytes()), "r.csv")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "已导入1条，错误0条。" in html
+    assert RegistryEntry.get(RegistryEntry.credit_code == good).name == "改名后有限公司"
