@@ -174,7 +174,12 @@ class PermissionDenied(WorkflowError):
 
 
 class GuardFailed(WorkflowError):
-    """The event exists and is allowed, but a rule is not met; .errors lists every one."""
+    """The event exists and is allowed, but a rule is not met; .errors lists every one,
+    .links the portal endpoint where each can be fixed (or None)."""
+
+    def __init__(self, message, errors=None, links=None):
+        super().__init__(message, errors)
+        self.links = list(links or [None] * len(self.errors))
 
 
 class AlreadyDecided(WorkflowError):
@@ -280,6 +285,15 @@ def guard_validity_over(rec, ctx):
     if rec.valid_until is None or today_shanghai() <= rec.valid_until:
         return _l("认定有效期尚未届满")
     return None
+
+
+# Where a unit fixes what a guard refused (portal endpoints).
+GUARD_LINKS = {
+    guard_asset_info_present: "portal.assets",
+    guard_unit_approved: "portal.verification",
+    guard_no_pending_change: "portal.change",
+    guard_unit_complete: "portal.verification",
+}
 
 
 # ---------------------------------------------------------------- effects
@@ -595,15 +609,14 @@ def apply(obj, event, actor, reason=None, _outbox=None, **data):
         "reason": reason,
         **data,
     }
-    errors = []
+    errors, links = [], []
     for guard in transition.guards:
         result = guard(obj, ctx)
-        if isinstance(result, (list, tuple)):
-            errors.extend(result)
-        elif result:
-            errors.append(result)
+        found = list(result) if isinstance(result, (list, tuple)) else [result] if result else []
+        errors += found
+        links += [GUARD_LINKS.get(guard)] * len(found)
     if errors:
-        raise GuardFailed(errors[0], errors)
+        raise GuardFailed(errors[0], errors, links)
 
     old = obj.status
     with db.database.atomic():

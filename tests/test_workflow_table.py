@@ -205,6 +205,7 @@ def test_product_submit_needs_last_years_asset_info(make):
     with pytest.raises(GuardFailed) as exc:
         workflows.apply(product, "submit", unit.user)
     assert f"{last_fiscal_year()}年度资产信息" in str(exc.value.message)
+    assert exc.value.links == ["portal.assets"]  # the message links to the form
     AssetInfo.create(unit=unit, fiscal_year=last_fiscal_year())
     assert workflows.apply(product, "submit", unit.user).status == "pending"
 
