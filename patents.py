@@ -163,23 +163,33 @@ def _upsert(rows):
     existing = {number: Patent(id=pid, number=number, legal_status=status)
                 for pid, number, status in _by_numbers("id, number, legal_status", list(by_number))}
     _record_changes([(existing[n], by_number[n]["legal_status"]) for n in existing])
-    ph = database.param
     columns = ", ".join(f'"{c}"' for c in UPSERT_COLUMNS)
     updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in UPSERT_COLUMNS if c not in ("number", "created_at"))
-    sql = (f'INSERT INTO "patent" ({columns}) VALUES ({", ".join([ph] * len(UPSERT_COLUMNS))}) '
-           f'ON CONFLICT ("number") DO UPDATE SET {updates}')
     values = [(r["number"], r["display_number"], r["name"], r["kind"],
                json.dumps(r["patentees"], ensure_ascii=False), _iso(r["application_date"]),
                _iso(r["grant_date"]), r["legal_status"], _iso(r["expiry_date"]), now, now) for r in rows]
-    cursor = database.cursor()
-    cursor.executemany(sql, values)
+    _insert_rows(f'INSERT INTO "patent" ({columns})', values,
+                 f'ON CONFLICT ("number") DO UPDATE SET {updates}')
     ids = dict(_by_numbers("number, id", list(by_number)))
     if existing:
         PatentHolder.delete().where(PatentHolder.patent.in_([p.id for p in existing.values()])).execute()
-    cursor.executemany(
-        f'INSERT INTO "patentholder" ("patent_id", "name", "created_at") VALUES ({ph}, {ph}, {ph})',
-        [(ids[r["number"]], name, now) for r in rows for name in dict.fromkeys(r["patentees"])],
-    )
+    _insert_rows('INSERT INTO "patentholder" ("patent_id", "name", "created_at")',
+                 [(ids[r["number"]], name, now) for r in rows for name in dict.fromkeys(r["patentees"])])
+
+
+def _insert_rows(head, values, tail=""):
+    """INSERT many rows: one multi-row statement per page on PostgreSQL (psycopg2's
+    executemany is a round trip a row), executemany of a prepared statement on SQLite."""
+    if not values:
+        return
+    cursor = db.database.cursor()
+    if db.database.param == "%s":
+        from psycopg2.extras import execute_values
+
+        execute_values(cursor, f"{head} VALUES %s {tail}", values, page_size=1000)
+    else:
+        marks = ", ".join("?" * len(values[0]))
+        cursor.executemany(f"{head} VALUES ({marks}) {tail}", values)
 
 
 def _by_numbers(columns, numbers):

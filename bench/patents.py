@@ -76,8 +76,13 @@ def main():
         t = time.perf_counter()
         with db.database.atomic():
             cursor = db.database.cursor()
-            for start in range(0, len(values), 10000):
-                cursor.executemany(sql, values[start:start + 10000])
+            if args.database_url:  # the fastest plain way on PostgreSQL: multi-row VALUES pages
+                from psycopg2.extras import execute_values
+
+                execute_values(cursor, sql.split(" VALUES ")[0] + " VALUES %s", values, page_size=1000)
+            else:
+                for start in range(0, len(values), 10000):
+                    cursor.executemany(sql, values[start:start + 10000])
         raw = time.perf_counter() - t
     if base_drop:
         base_drop()
@@ -106,7 +111,7 @@ def main():
         drop()
     kind = "PostgreSQL" if args.database_url else "SQLite"
     print(f"{kind}: {args.rows:,} rows, {holders:,} patentee entries")
-    print(f"  raw executemany (baseline)   {raw:8.1f} s")
+    print(f"  raw bulk insert (baseline)   {raw:8.1f} s")
     print(f"  importer                     {imported:8.1f} s   ratio {imported / raw:5.1f}×   target ≤ 60 s")
     print(f"  自动导入专利 ({linked:,} linked)  {auto:8.2f} s   target ≤ 2 s")
 
