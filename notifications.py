@@ -6,7 +6,6 @@ listed for staff in the back office.
 
 import hashlib
 import hmac
-import importlib
 import logging
 from datetime import timedelta
 
@@ -238,11 +237,10 @@ class LogSmsSender:
 
 
 def sms_sender():
+    from werkzeug.utils import import_string
+
     name = current_app.config["SMS_SENDER"]
-    if name == "log":
-        return LogSmsSender()
-    module, _, cls = name.partition(":")
-    return getattr(importlib.import_module(module), cls)()
+    return LogSmsSender() if name == "log" else import_string(name)()
 
 
 def send_email(to, subject, body):

@@ -108,13 +108,10 @@ class TableRegistryProvider:
 
 
 def registry_provider():
-    name = current_app.config["REGISTRY_PROVIDER"]
-    if name == "table":
-        return TableRegistryProvider()
-    import importlib
+    from werkzeug.utils import import_string
 
-    module, _, cls = name.partition(":")
-    return getattr(importlib.import_module(module), cls)()
+    name = current_app.config["REGISTRY_PROVIDER"]
+    return TableRegistryProvider() if name == "table" else import_string(name)()
 
 
 def business_info(credit_code):

@@ -20,13 +20,20 @@ def staff_gate(roles):
     return None
 
 
-class StaffIndexView(AdminIndexView):
+class RoleGate:
+    """Mixin of every back-office view: the roles that may use it, checked by Flask-Admin
+    on every request of the view (pages, forms, actions, exports)."""
+
+    roles = STAFF_ROLES
+
     def is_accessible(self):
-        return current_user.is_authenticated and current_user.has_any_role(*STAFF_ROLES)
+        return current_user.is_authenticated and current_user.has_any_role(*self.roles)
 
     def inaccessible_callback(self, name, **kwargs):
-        return staff_gate(STAFF_ROLES)
+        return staff_gate(self.roles)
 
+
+class StaffIndexView(RoleGate, AdminIndexView):
     @expose("/")
     def index(self):
         from admin_app.dashboard import dashboard_counts

@@ -15,7 +15,7 @@ from flask_security import current_user
 
 import units
 import workflows
-from admin_app import staff_gate
+from admin_app import RoleGate
 from models import (
     AssetInfo,
     Option,
@@ -35,14 +35,8 @@ PROVINCES = {
 }
 
 
-class ReviewView(BaseView):
+class ReviewView(RoleGate, BaseView):
     roles = (Role.REVIEWER,)
-
-    def is_accessible(self):
-        return current_user.is_authenticated and current_user.has_any_role(*self.roles)
-
-    def inaccessible_callback(self, name, **kwargs):
-        return staff_gate(self.roles)
 
     def decide(self, obj, endpoint_kwargs):
         """POST of a decision: apply it, then back to the queue (or the item on error)."""

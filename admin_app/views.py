@@ -18,7 +18,7 @@ from wtforms import PasswordField, SelectMultipleField, validators as wtv
 import notifications
 import patents
 import validators
-from admin_app import staff_gate
+from admin_app import RoleGate
 from models import (
     AuditLog,
     CalendarYear,
@@ -44,8 +44,9 @@ def _beijing(view, value, name):
     return shanghai_time(value, "%Y-%m-%d %H:%M:%S")
 
 
-class StaffModelView(ModelView):
-    """Base of every back-office view: the roles that may use it, Chinese defaults."""
+class StaffModelView(RoleGate, ModelView):
+    """Base of every back-office model view: administrators unless a view says otherwise;
+    Beijing time; Chinese defaults."""
 
     roles = (Role.ADMIN,)
     can_view_details = True
@@ -55,12 +56,6 @@ class StaffModelView(ModelView):
 
     def search_placeholder(self):
         return _("搜索")
-
-    def is_accessible(self):
-        return current_user.is_authenticated and current_user.has_any_role(*self.roles)
-
-    def inaccessible_callback(self, name, **kwargs):
-        return staff_gate(self.roles)
 
 
 class ReadOnlyView(StaffModelView):
@@ -294,16 +289,10 @@ def register(admin):
     admin.add_view(PatentImportView(name=_l("导入专利数据"), endpoint="patent_import", category=reference))
 
 
-class RegistryImportView(BaseView):
+class RegistryImportView(RoleGate, BaseView):
     """导入工商登记信息: a CSV upload, imported at once (the file is small)."""
 
     roles = (Role.ADMIN, Role.REVIEWER)
-
-    def is_accessible(self):
-        return current_user.is_authenticated and current_user.has_any_role(*self.roles)
-
-    def inaccessible_callback(self, name, **kwargs):
-        return staff_gate(self.roles)
 
     @expose("/", methods=["GET", "POST"])
     def index(self):
@@ -343,16 +332,10 @@ class PatentView(ReadOnlyView):
     }
 
 
-class PatentImportView(BaseView):
+class PatentImportView(RoleGate, BaseView):
     """导入专利数据: upload a registry file; it is imported by a background job."""
 
     roles = (Role.ADMIN,)
-
-    def is_accessible(self):
-        return current_user.is_authenticated and current_user.has_any_role(*self.roles)
-
-    def inaccessible_callback(self, name, **kwargs):
-        return staff_gate(self.roles)
 
     @expose("/", methods=["GET", "POST"])
     def index(self):
