@@ -30,6 +30,7 @@ def init_app(app):
         }
 
     app.jinja_env.filters["beijing"] = shanghai_time
+    app.jinja_env.filters["wan"] = lambda v: "" if v is None else f"{v:,.2f}"  # 万元 amounts
 
     @app.errorhandler(403)
     def forbidden(error):
