@@ -243,11 +243,10 @@ def guard_no_pending_change(obj, ctx):
 
 
 def guard_filing_rules(product, ctx):
-    """The product filing rules of SPEC §6 (filled in by the filing feature)."""
-    return FILING_RULES(product) if FILING_RULES else None
+    """The product filing rules of SPEC §6.1–6.3 (filing_rules.py), every one at once."""
+    from filing_rules import filing_rules
 
-
-FILING_RULES = None  # set by the filing module: callable(product) -> list of messages or None
+    return filing_rules(product) or None
 
 
 def guard_revocation_prompted(product, ctx):

@@ -197,6 +197,37 @@ class Factory:
         Unit.update(**values).where(Unit.id == unit.id).execute()
         return Unit.get_by_id(unit.id)
 
+    def complete_product(self, unit, **overrides):
+        """A draft product that passes every filing rule: fields, a held valid core patent,
+        the required files."""
+        from decimal import Decimal
+
+        import storage
+        from models import Patent, Product, ProductFile, ProductPatent, UnitPatent
+        from validators import patent_check_char
+
+        values = {
+            "name": "动力电池管理系统", "model": "BMS-2000", "category": "0101010101", "industry": "3841",
+            "intro": "用于新能源汽车动力电池组的监测、均衡与保护。", "purpose": "recognition", "first_year": 2018,
+            "last_year_cost": Decimal("800"), "ip_investment": Decimal("40"), "last_year_sales": Decimal("1200"),
+            "last_year_export": Decimal("100"), "last_year_net_profit": Decimal("150"),
+            "contribution_method": "method2", "contribution_index": Decimal("35"),
+        }
+        values.update(overrides)
+        product = Product.create(unit=unit, **values)
+        n = self._next()
+        body = f"2019{1}{n:07d}"
+        number = body + patent_check_char(body)
+        patent = Patent.create(number=number, display_number=f"ZL{number[:-1]}.{number[-1]}",
+                               name=f"一种电池管理方法{n}", kind="invention", patentees=[unit.name])
+        UnitPatent.create(unit=unit, patent=patent, source="auto", acquisition="original")
+        ProductPatent.create(product=product, patent=patent, core=True, public=True)
+        for kind, data, ext in (("main_image", self.png(), "png"),
+                                ("economic_proof", b"%PDF-1.4\n%%EOF\n", "pdf")):
+            stored = storage.save_bytes(data, f"{kind}.{ext}", ext, owner=unit.user)
+            ProductFile.create(product=product, file=stored, kind=kind)
+        return Product.get_by_id(product.id)
+
     def approved_unit(self, reviewer=None):
         import workflows
 

@@ -13,7 +13,7 @@ def test_two_concurrent_approvals_exactly_one_wins(app, make):
     reviewers = [make.staff("reviewer"), make.staff("reviewer")]
     unit = make.approved_unit(reviewers[0])
     AssetInfo.create(unit=unit, fiscal_year=last_fiscal_year())
-    product = workflows.apply(Product.create(unit=unit, name="产品", model="M"), "submit", unit.user)
+    product = workflows.apply(make.complete_product(unit), "submit", unit.user)
     barrier = threading.Barrier(2)
     outcomes = []
 

@@ -50,8 +50,9 @@ def world(make):
                                   filing_to=date(today.year, 12, 31))
 
     def product(status="filed"):
-        return Product.create(unit=unit, name="动力电池管理系统", model="BMS-1", status=status,
-                              revocation_prompt_at=None)
+        p = make.complete_product(unit)
+        Product.update(status=status).where(Product.id == p.id).execute()
+        return Product.get_by_id(p.id)
 
     def build(kind, status):
         if kind == "unit":
@@ -201,7 +202,7 @@ def test_guards_list_every_missing_item_at_once(make):
 
 def test_product_submit_needs_last_years_asset_info(make):
     unit = make.approved_unit()
-    product = Product.create(unit=unit, name="测试产品", model="X1")
+    product = make.complete_product(unit)
     with pytest.raises(GuardFailed) as exc:
         workflows.apply(product, "submit", unit.user)
     assert f"{last_fiscal_year()}年度资产信息" in str(exc.value.message)
@@ -214,7 +215,7 @@ def test_pending_unit_change_blocks_filing(make):
     unit = make.approved_unit()
     AssetInfo.create(unit=unit, fiscal_year=last_fiscal_year())
     UnitChangeRequest.create(unit=unit, old_values={"contact": "李四"}, new_values={"contact": "王五"})
-    product = Product.create(unit=unit, name="测试产品", model="X1")
+    product = make.complete_product(unit)
     with pytest.raises(GuardFailed) as exc:
         workflows.apply(product, "submit", unit.user)
     assert "单位信息变更正在审核中" in str(exc.value.message)
@@ -241,7 +242,7 @@ def test_filing_approval_assigns_a_unique_filing_number_and_snapshot(make):
     AssetInfo.create(unit=unit, fiscal_year=last_fiscal_year())
     numbers = []
     for i in range(2):
-        p = Product.create(unit=unit, name=f"产品{i}", model="M")
+        p = make.complete_product(unit, name=f"产品{i}")
         p = workflows.apply(p, "submit", unit.user)
         assert p.versions.count() == 1 and p.versions.get().data["fields"]["name"] == f"产品{i}"
         numbers.append(workflows.apply(p, "approve", reviewer).filing_number)
@@ -254,7 +255,7 @@ def test_unit_cannot_act_on_another_units_product(make):
     owner = make.approved_unit(reviewer)
     intruder = make.approved_unit(reviewer)
     AssetInfo.create(unit=owner, fiscal_year=last_fiscal_year())
-    product = Product.create(unit=owner, name="产品", model="M")
+    product = make.complete_product(owner)
     assert workflows.available_actions(product, intruder.user) == []
     with pytest.raises(PermissionDenied):
         workflows.apply(product, "submit", intruder.user)

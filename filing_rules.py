@@ -1,0 +1,252 @@
+"""产品备案 rules (SPEC §6.1–6.3): the 产品信息 form's hard errors, the submit rules, and the
+pre-review checks shown to reviewers and to the unit's self-check panel.
+
+Pure functions over plain data and the product's rows; the wizard views and
+workflows' submit guard both call them, so a unit and a reviewer see the same rules.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+
+import validators
+from models import (
+    AssetInfo,
+    Country,
+    Industry,
+    Option,
+    ProductCategory,
+    ProductPatent,
+    UnitPatent,
+    today_shanghai,
+)
+
+FIRST_YEAR_MIN = 1985
+INTRO_MAX = 500
+EXPLANATION_MAX = 500
+METHODS = {"method1": _l("方法一"), "method2": _l("方法二"), "method3": _l("方法三"), "own": _l("自行测算")}
+MONEY = (
+    ("last_year_cost", _l("产品上年度总成本")),
+    ("ip_investment", _l("产品知识产权投入")),
+    ("last_year_sales", _l("产品上年度销售额")),
+    ("last_year_export", _l("产品上年度出口总额")),
+    ("last_year_net_profit", _l("产品上年度净利润")),
+    ("last_year_output", _l("产品上年度总产值")),
+)
+FILE_KINDS = {
+    "main_image": _l("产品主图"), "other_image": _l("其它图片"), "economic_proof": _l("经济效益证明文件"),
+    "production_licence": _l("生产许可证"), "certification": _l("认证证明"),
+    "intro_image": _l("产品介绍图片"), "intro_video": _l("产品介绍视频"),
+}
+ALLOWED_PATENT_KINDS = ("invention", "utility", "design")
+
+
+def method1_index(ip_investment, last_year_cost, k):
+    """方法一: (产品知识产权投入 / 产品上年度总成本) × K, as a percentage with two decimals,
+    capped at 100. None when it cannot be computed (no cost)."""
+    if ip_investment is None or not last_year_cost or k is None:
+        return None
+    value = Decimal(ip_investment) / Decimal(last_year_cost) * Decimal(k) * 100
+    return min(value, Decimal(100)).quantize(Decimal("0.01"))
+
+
+def clean_product_info(data):
+    """Validate step 1 (产品信息). Returns (values, errors); every problem at once."""
+    values, errors = {}, {}
+
+    def take(name, check, required=True, label=None):
+        raw = data.get(name)
+        raw = raw.strip() if isinstance(raw, str) else raw
+        if raw in (None, "", []):
+            if required:
+                errors[name] = _l("请填写%(label)s", label=label) if label else _l("此项为必填项")
+            values[name] = None
+            return None
+        try:
+            values[name] = check(raw)
+        except validators.ValidationError as exc:
+            errors[name] = exc.message
+            values[name] = None
+        return values[name]
+
+    take("gtin", validators.gtin13, required=False)
+    take("name", lambda v: _text(v, 100), label=_l("产品名称"))
+    take("model", lambda v: _text(v, 100), label=_l("规格型号"))
+    take("category", lambda v: _exists(ProductCategory, v, _l("请从列表中选择产品分类")), label=_l("产品分类"))
+    take("industry", lambda v: _exists(Industry, v.split(" ")[0], _l("请从列表中选择产品所属行业")),
+         label=_l("产品所属行业"))
+    take("trademark", lambda v: _text(v, 100), required=False)
+    take("intro", lambda v: _text(v, INTRO_MAX), label=_l("产品简介"))
+    purpose = take("purpose", lambda v: _choice("filing_purpose", v, _l("请选择备案目的")), label=_l("备案目的"))
+    values["purpose_other"] = ""
+    if purpose == "other":
+        take("purpose_other", lambda v: _text(v, 100), label=_l("其他备案目的"))
+    countries = data.get("export_countries") or []
+    countries = countries if isinstance(countries, list) else [countries]
+    known = {c for (c,) in Country.select(Country.code).where(Country.code.in_(countries)).tuples()}
+    values["export_countries"] = [c for c in countries if c in known or c == "other"]
+    if len(values["export_countries"]) != len(countries):
+        errors["export_countries"] = _l("出口地不正确，请从列表中选择")
+    values["export_other"] = ""
+    if "other" in values["export_countries"]:
+        take("export_other", lambda v: _text(v, 200), label=_l("其他出口地"))
+    this_year = today_shanghai().year
+    take("first_year", lambda v: validators.year(v, FIRST_YEAR_MIN, this_year), label=_l("本产品首次生产年份"))
+    for name, label in MONEY:
+        take(name, lambda v, n=name: validators.money(v, allow_negative=(n == "last_year_net_profit")),
+             required=False)
+    take("market_share", lambda v: validators.percent(v), required=False)
+    take("gross_margin", lambda v: validators.percent(v, lo=-100, hi=100), required=False)
+    method = take("contribution_method", lambda v: _choice_of(METHODS, v, _l("请选择测算方式")),
+                  label=_l("测算方式"))
+    values["method_k"] = None
+    values["method_explanation"] = ""
+    if method == "method1":
+        take("method_k", lambda v: _positive(v), label=_l("系数K"))
+    if method == "own":
+        take("method_explanation", lambda v: _text(v, EXPLANATION_MAX), label=_l("计算说明"))
+    index = take("contribution_index", lambda v: validators.percent(v), label=_l("专利市场贡献指数"))
+    if method == "method1" and "contribution_index" not in errors:
+        computed = method1_index(values.get("ip_investment"), values.get("last_year_cost"), values.get("method_k"))
+        if computed is None and "method_k" not in errors:
+            errors["last_year_cost"] = _l("方法一需要填写产品上年度总成本和产品知识产权投入")
+        elif computed is not None and index is not None and abs(computed - index) > Decimal("0.01"):
+            errors["contribution_index"] = _l("按方法一计算应为%(value)s%%", value=computed)
+    export, sales = values.get("last_year_export"), values.get("last_year_sales")
+    if export is not None and sales is not None and export > sales and "last_year_export" not in errors:
+        errors["last_year_export"] = _l("产品上年度出口总额不能大于产品上年度销售额")
+    values["special_industry"] = bool(data.get("special_industry"))
+    values["compulsory_cert"] = bool(data.get("compulsory_cert"))
+    return values, errors
+
+
+def _text(value, limit):
+    if len(value) > limit:
+        raise validators.ValidationError(_l("不能超过%(n)s个字", n=limit))
+    return value
+
+
+def _exists(model, code, message):
+    if not model.select().where(model.code == code).exists():
+        raise validators.ValidationError(message)
+    return code
+
+
+def _choice(kind, value, message):
+    if value not in dict(Option.choices(kind)):
+        raise validators.ValidationError(message)
+    return value
+
+
+def _choice_of(choices, value, message):
+    if value not in choices:
+        raise validators.ValidationError(message)
+    return value
+
+
+def _positive(value):
+    number = validators.money(value)
+    if number <= 0:
+        raise validators.ValidationError(_l("系数K应大于0"))
+    return number
+
+
+# ---------------------------------------------------------------- submit rules (SPEC §6.2, §6.3)
+
+
+def filing_rules(product):
+    """Every reason the product cannot be submitted yet (empty list: it can)."""
+    problems = []
+    info = {f: _form_value(product, f) for f in (
+        "gtin", "name", "model", "category", "industry", "trademark", "intro", "purpose", "purpose_other",
+        "export_countries", "export_other", "first_year", *(n for n, _ in MONEY), "market_share",
+        "gross_margin", "contribution_method", "method_k", "method_explanation", "contribution_index")}
+    _values, errors = clean_product_info(info)
+    problems += [_l("产品信息：%(message)s", message=m) for m in errors.values()]
+    links = list(product.patent_links.join(ProductPatent.patent.rel_model))
+    if not links:
+        problems.append(_l("请至少关联一项专利"))
+    elif not any(link.core for link in links):
+        problems.append(_l("请至少标记一项核心专利"))
+    held = {pid for (pid,) in UnitPatent.select(UnitPatent.patent).where(
+        UnitPatent.unit == product.unit_id).tuples()}
+    for link in links:
+        patent = link.patent
+        if patent.legal_status != "valid":
+            problems.append(_l("专利%(n)s已失效，产品备案的专利应当是维持有效的中国专利", n=patent.display_number))
+        if patent.kind not in ALLOWED_PATENT_KINDS:
+            problems.append(_l("专利%(n)s不是发明、实用新型或外观设计专利", n=patent.display_number))
+        if patent.id not in held:
+            problems.append(_l("专利%(n)s不在本单位专利信息管理列表中", n=patent.display_number))
+        if link.litigated and not link.case_number.strip():
+            problems.append(_l("涉诉专利%(n)s须注明案件编号", n=patent.display_number))
+    kinds = {pf.kind for pf in product.files}
+    required = [("main_image", True), ("economic_proof", True),
+                ("production_licence", product.special_industry), ("certification", product.compulsory_cert)]
+    for kind, needed in required:
+        if needed and kind not in kinds:
+            problems.append(_l("请上传%(label)s", label=FILE_KINDS[kind]))
+    return problems
+
+
+def _form_value(product, name):
+    field = type(product)._meta.fields[name]
+    value = getattr(product, name + "_id") if hasattr(field, "rel_model") else getattr(product, name)
+    if value is None:
+        return ""
+    return value if isinstance(value, list) else str(value)
+
+
+# ---------------------------------------------------------------- pre-review checks (SPEC §6.5)
+
+PASS, WARN, FAIL = "pass", "warn", "fail"
+
+
+@dataclass(frozen=True)
+class Check:
+    level: str
+    message: object
+
+
+def pre_review_checks(product):
+    """The automated checks a reviewer (and the unit's self-check panel) sees."""
+    checks = []
+    year = product.submitted_at.year - 1 if product.submitted_at else today_shanghai().year - 1
+    asset = AssetInfo.get_or_none(AssetInfo.unit == product.unit_id, AssetInfo.fiscal_year == year)
+
+    def compare(mine, theirs, fail_message, pass_message, level=WARN):
+        if mine is None or theirs is None:
+            return
+        checks.append(Check(level, fail_message) if Decimal(mine) > Decimal(theirs) else Check(PASS, pass_message))
+
+    if asset is None:
+        checks.append(Check(FAIL, _l("缺少%(year)s年度单位资产信息", year=year)))
+    else:
+        compare(product.last_year_sales, asset.total_sales, _l("产品上年度销售额大于单位年度所有产品总销售额"),
+                _l("产品销售额不超过单位总销售额"))
+        compare(product.ip_investment, asset.ip_investment, _l("产品知识产权投入大于单位年度知识产权总投入"),
+                _l("产品知识产权投入不超过单位知识产权总投入"))
+    compare(product.last_year_net_profit, product.last_year_sales, _l("产品上年度净利润大于产品上年度销售额"),
+            _l("产品净利润不超过产品销售额"))
+    compare(product.last_year_export, product.last_year_sales, _l("产品上年度出口总额大于产品上年度销售额"),
+            _l("产品出口额不超过产品销售额"), level=FAIL)
+    if product.contribution_method == "method1":
+        computed = method1_index(product.ip_investment, product.last_year_cost, product.method_k)
+        if computed is None or product.contribution_index is None or abs(computed - product.contribution_index) > Decimal("0.01"):
+            checks.append(Check(WARN, _l("专利市场贡献指数与方法一计算结果不一致")))
+        else:
+            checks.append(Check(PASS, _l("方法一计算正确")))
+    links = list(product.patent_links)
+    held = {pid for (pid,) in UnitPatent.select(UnitPatent.patent).where(
+        UnitPatent.unit == product.unit_id).tuples()}
+    if not any(link.core for link in links):
+        checks.append(Check(FAIL, _l("没有核心专利")))
+    for link in links:
+        if link.patent.legal_status != "valid":
+            checks.append(Check(FAIL, _l("关联专利%(n)s已失效", n=link.patent.display_number)))
+        if link.patent_id not in held:
+            checks.append(Check(FAIL, _l("关联专利%(n)s不由本单位持有或被许可", n=link.patent.display_number)))
+    if links and all(link.patent.legal_status == "valid" and link.patent_id in held for link in links):
+        checks.append(Check(PASS, _l("关联专利均有效且由本单位持有或被许可")))
+    return checks
