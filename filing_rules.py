@@ -55,12 +55,13 @@ def clean_product_info(data):
     """Validate step 1 (产品信息). Returns (values, errors); every problem at once."""
     values, errors = {}, {}
 
-    def take(name, check, required=True, label=None):
+    def take(name, check, required=True, label=None, choose=False):
         raw = data.get(name)
         raw = raw.strip() if isinstance(raw, str) else raw
         if raw in (None, "", []):
             if required:
-                errors[name] = _l("请填写%(label)s", label=label) if label else _l("此项为必填项")
+                errors[name] = (_l("请选择%(label)s", label=label) if choose
+                                else _l("请填写%(label)s", label=label))
             values[name] = None
             return None
         try:
@@ -73,12 +74,13 @@ def clean_product_info(data):
     take("gtin", validators.gtin13, required=False)
     take("name", lambda v: _text(v, 100), label=_l("产品名称"))
     take("model", lambda v: _text(v, 100), label=_l("规格型号"))
-    take("category", lambda v: _exists(ProductCategory, v, _l("请从列表中选择产品分类")), label=_l("产品分类"))
+    take("category", lambda v: _exists(ProductCategory, v, _l("请从列表中选择产品分类")), label=_l("产品分类"), choose=True)
     take("industry", lambda v: _exists(Industry, v.split(" ")[0], _l("请从列表中选择产品所属行业")),
-         label=_l("产品所属行业"))
+         label=_l("产品所属行业"), choose=True)
     take("trademark", lambda v: _text(v, 100), required=False)
     take("intro", lambda v: _text(v, INTRO_MAX), label=_l("产品简介"))
-    purpose = take("purpose", lambda v: _choice("filing_purpose", v, _l("请选择备案目的")), label=_l("备案目的"))
+    purpose = take("purpose", lambda v: _choice("filing_purpose", v, _l("请选择备案目的")), label=_l("备案目的"),
+                   choose=True)
     values["purpose_other"] = ""
     if purpose == "other":
         take("purpose_other", lambda v: _text(v, 100), label=_l("其他备案目的"))
@@ -99,7 +101,7 @@ def clean_product_info(data):
     take("market_share", lambda v: validators.percent(v), required=False)
     take("gross_margin", lambda v: validators.percent(v, lo=-100, hi=100), required=False)
     method = take("contribution_method", lambda v: _choice_of(METHODS, v, _l("请选择测算方式")),
-                  label=_l("测算方式"))
+                  label=_l("测算方式"), choose=True)
     values["method_k"] = None
     values["method_explanation"] = ""
     if method == "method1":

@@ -11,7 +11,7 @@ from workflows import status_label
 
 
 def init_app(app):
-    from public_site import auth, patents_pages, portal, public, verification  # noqa: F401 - portal routes
+    from public_site import auth, patents_pages, portal, products, public, verification  # noqa: F401
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
