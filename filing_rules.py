@@ -118,8 +118,6 @@ def clean_product_info(data):
     export, sales = values.get("last_year_export"), values.get("last_year_sales")
     if export is not None and sales is not None and export > sales and "last_year_export" not in errors:
         errors["last_year_export"] = _l("产品上年度出口总额不能大于产品上年度销售额")
-    values["special_industry"] = bool(data.get("special_industry"))
-    values["compulsory_cert"] = bool(data.get("compulsory_cert"))
     return values, errors
 
 
@@ -157,6 +155,19 @@ def _positive(value):
 # ---------------------------------------------------------------- submit rules (SPEC §6.2, §6.3)
 
 
+@dataclass(frozen=True)
+class Problem:
+    """A reason the product cannot be submitted, with the wizard step (info / patents /
+    materials) and the field (or patent id) where the unit fixes it."""
+
+    message: object
+    step: str
+    field: str = ""
+
+    def __str__(self):
+        return str(self.message)
+
+
 def filing_rules(product):
     """Every reason the product cannot be submitted yet (empty list: it can)."""
     problems = []
@@ -165,30 +176,36 @@ def filing_rules(product):
         "export_countries", "export_other", "first_year", *(n for n, _ in MONEY), "market_share",
         "gross_margin", "contribution_method", "method_k", "method_explanation", "contribution_index")}
     _values, errors = clean_product_info(info)
-    problems += [_l("产品信息：%(message)s", message=m) for m in errors.values()]
+    problems += [Problem(_l("产品信息：%(message)s", message=m), "info", name) for name, m in errors.items()]
+    kinds = {pf.kind for pf in product.files}
+    if "main_image" not in kinds:
+        problems.append(Problem(_l("请上传%(label)s", label=FILE_KINDS["main_image"]), "info", "main_image"))
     links = list(product.patent_links.join(ProductPatent.patent.rel_model))
     if not links:
-        problems.append(_l("请至少关联一项专利"))
+        problems.append(Problem(_l("请至少关联一项专利"), "patents"))
     elif not any(link.core for link in links):
-        problems.append(_l("请至少标记一项核心专利"))
+        problems.append(Problem(_l("请至少标记一项核心专利"), "patents"))
     held = {pid for (pid,) in UnitPatent.select(UnitPatent.patent).where(
         UnitPatent.unit == product.unit_id).tuples()}
     for link in links:
-        patent = link.patent
+        patent, place = link.patent, f"patent-{link.patent_id}"
         if patent.legal_status != "valid":
-            problems.append(_l("专利%(n)s已失效，产品备案的专利应当是维持有效的中国专利", n=patent.display_number))
+            problems.append(Problem(_l("专利%(n)s已失效，产品备案的专利应当是维持有效的中国专利",
+                                       n=patent.display_number), "patents", place))
         if patent.kind not in ALLOWED_PATENT_KINDS:
-            problems.append(_l("专利%(n)s不是发明、实用新型或外观设计专利", n=patent.display_number))
+            problems.append(Problem(_l("专利%(n)s不是发明、实用新型或外观设计专利", n=patent.display_number),
+                                    "patents", place))
         if patent.id not in held:
-            problems.append(_l("专利%(n)s不在本单位专利信息管理列表中", n=patent.display_number))
+            problems.append(Problem(_l("专利%(n)s不在本单位专利信息管理列表中", n=patent.display_number),
+                                    "patents", place))
         if link.litigated and not link.case_number.strip():
-            problems.append(_l("涉诉专利%(n)s须注明案件编号", n=patent.display_number))
-    kinds = {pf.kind for pf in product.files}
-    required = [("main_image", True), ("economic_proof", True),
-                ("production_licence", product.special_industry), ("certification", product.compulsory_cert)]
+            problems.append(Problem(_l("涉诉专利%(n)s须注明案件编号", n=patent.display_number), "patents",
+                                    f"case-{link.patent_id}"))
+    required = [("economic_proof", True), ("production_licence", product.special_industry),
+                ("certification", product.compulsory_cert)]
     for kind, needed in required:
         if needed and kind not in kinds:
-            problems.append(_l("请上传%(label)s", label=FILE_KINDS[kind]))
+            problems.append(Problem(_l("请上传%(label)s", label=FILE_KINDS[kind]), "materials", kind))
     return problems
 
 

@@ -6,10 +6,14 @@ from peewee import fn
 
 from models import (
     PRODUCT_MONEY_FIELDS,
+    Patent,
+    PatentStatusChange,
     Product,
     ProductFile,
     ProductPatent,
     Recognition,
+    UnitPatent,
+    db,
     today_shanghai,
 )
 
@@ -92,3 +96,56 @@ def next_certificate_number(recognition):
     )
     seq = int(last[len(prefix):]) + 1 if last else 1
     return f"{prefix}{seq:06d}"
+
+
+# ---------------------------------------------------------------- patent watch (SPEC §6.4)
+
+WATCHED = ("filed", "revocation_pending")
+
+
+def watch_patents():
+    """Daily, after the legal-status update: tell a unit when a patent linked to one of its
+    filed products lapses, and raise the 待确认撤销 prompt on a filed product none of whose
+    linked patents is still valid and held by the unit. Returns (flagged, prompted)."""
+    import notifications
+    import workflows
+
+    changes = list(PatentStatusChange.select().where(PatentStatusChange.seen_by_products == False))  # noqa: E712
+    lapsed = {c.patent_id for c in changes if c.new_status != "valid"}
+    flagged = 0
+    if lapsed:
+        per_product = {}
+        links = (ProductPatent.select(ProductPatent, Patent, Product).join(Patent).switch(ProductPatent)
+                 .join(Product).where(ProductPatent.patent.in_(list(lapsed)), Product.status.in_(WATCHED)))
+        for link in links:
+            per_product.setdefault(link.product, []).append(link.patent.display_number)
+        outbox = []
+        with db.database.atomic():
+            for product, numbers in per_product.items():
+                user = product.unit.user
+                payload = {"product": product.name, "patents": "、".join(sorted(numbers))}
+                outbox += notifications.queue("patent_lapsed_linked", phone=user.phone, user=user, payload=payload)
+                flagged += 1
+            PatentStatusChange.update(seen_by_products=True).where(
+                PatentStatusChange.id.in_([c.id for c in changes])).execute()
+        if outbox:
+            notifications.deliver_soon(outbox)
+    prompted = 0
+    for product in products_without_valid_patents():
+        try:
+            workflows.apply(product, "flag_patents_lapsed", workflows.SYSTEM)
+        except workflows.WorkflowError:
+            continue  # decided meanwhile (e.g. revoked); nothing to prompt
+        prompted += 1
+    return flagged, prompted
+
+
+def products_without_valid_patents():
+    """Filed products, not yet prompted, whose linked patents have all lapsed or left the unit."""
+    usable = (ProductPatent.select(ProductPatent.product).join(Patent).switch(ProductPatent)
+              .join(UnitPatent, on=(UnitPatent.patent == ProductPatent.patent))
+              .where(Patent.legal_status == "valid", UnitPatent.unit == Product.unit,
+                     ProductPatent.product == Product.id))
+    linked = ProductPatent.select(ProductPatent.product).where(ProductPatent.product == Product.id)
+    return (Product.select().where(Product.status == "filed", Product.revocation_prompt_at.is_null(),
+                                   fn.EXISTS(linked), ~fn.EXISTS(usable)))

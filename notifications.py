@@ -87,6 +87,12 @@ TEMPLATES = {
         "title": _l("请确认撤销备案"),
         "text": _l("您的已备案产品“%(product)s”所关联的专利已全部失效或者转让，请登录平台进行撤销确认。"),
     },
+    "patent_lapsed_linked": {
+        "channels": (SMS, INBOX),
+        "to": "unit",
+        "title": _l("关联专利失效提醒"),
+        "text": _l("您的已备案产品“%(product)s”所关联的专利%(patents)s已失效，请关注；产品所关联的专利全部失效或者转让的，须撤销备案。"),
+    },
     "update_approved": {
         "channels": (INBOX,),
         "to": "unit",

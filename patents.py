@@ -366,4 +366,7 @@ def sync_status_inbox():
         result = import_file(path, delta=True)
         path.rename(done_dir / path.name)
         summary.append({"file": path.name, "changed": result["changed"], "errors": len(result["errors"])})
+    from filings import watch_patents
+
+    watch_patents()  # filed products act on what changed (and on patents that left their unit)
     return summary

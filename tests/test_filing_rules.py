@@ -77,15 +77,20 @@ def test_submit_rules_list_every_problem(db_session, make):
     ProductFile.delete().where(ProductFile.kind == "main_image").execute()
     product = type(product).get_by_id(product.id)
     type(product).update(compulsory_cert=True, first_year=1980).where(type(product).id == product.id).execute()
-    problems = [str(p) for p in filing_rules(type(product).get_by_id(product.id))]
+    found = filing_rules(type(product).get_by_id(product.id))
+    problems = [str(p) for p in found]
+    assert [(p.step, p.field) for p in found] == [
+        ("info", "first_year"), ("info", "main_image"), ("patents", ""),
+        ("patents", f"patent-{link.patent_id}"), ("patents", f"patent-{link.patent_id}"),
+        ("patents", f"case-{link.patent_id}"), ("materials", "certification")]
     number = link.patent.display_number
     assert problems == [
         "产品信息：年份应在1985到%s之间" % today_shanghai().year,
+        "请上传产品主图",
         "请至少标记一项核心专利",
         f"专利{number}已失效，产品备案的专利应当是维持有效的中国专利",
         f"专利{number}不在本单位专利信息管理列表中",
         f"涉诉专利{number}须注明案件编号",
-        "请上传产品主图",
         "请上传认证证明",
     ]
 

@@ -37,4 +37,10 @@
         .catch(function () { btn.disabled = false; errorBox.textContent = "网络异常，请稍后重试"; });
     });
   });
+  // A form that needs confirming (e.g. 确认撤销) asks first.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+    });
+  });
 })();
