@@ -26,4 +26,15 @@
     var el = document.getElementById(id); if (el) { el.addEventListener("input", compute); }
   });
   sync();
+  // 其他 → the free-text field appears.
+  document.querySelectorAll("[data-show-when]").forEach(function (block) {
+    var parts = block.dataset.showWhen.split(":");
+    var select = document.getElementById(parts[0]);
+    var update = function () {
+      var chosen = Array.prototype.some.call(select.selectedOptions, function (o) { return o.value === parts[1]; });
+      block.hidden = !chosen && !block.querySelector(".is-invalid");
+    };
+    select.addEventListener("change", update);
+    update();
+  });
 })();

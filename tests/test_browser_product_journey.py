@@ -1,0 +1,113 @@
+"""The filing journey in the browser: a unit fills the whole wizard (every field, both
+pickers, 方法一, images, the patent dialog with flags, uploads), leaves after step 1 and
+finds the draft, submits, and sees 待审核."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import PASSWORD, screenshot
+from models import AssetInfo, Patent, Product, ProductPatent, User, UnitPatent, last_fiscal_year
+from validators import patent_check_char
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def unit_with_patents(make):
+    unit = make.approved_unit()
+    User.update(username="Journey01").where(User.id == unit.user_id).execute()
+    AssetInfo.create(unit=unit, fiscal_year=last_fiscal_year(), total_sales=5000, ip_investment=300)
+    for n, name in enumerate(("一种锂电池正极材料", "一种电池管理方法", "电池包外壳"), start=1):
+        body = f"2021{1}{n:07d}"
+        number = body + patent_check_char(body)
+        patent = Patent.create(number=number, display_number=f"ZL{number[:-1]}.{number[-1]}", name=name,
+                               kind="invention", patentees=[unit.name])
+        UnitPatent.create(unit=unit, patent=patent, source="auto")
+    return unit
+
+
+@pytest.mark.browser
+def test_unit_fills_the_whole_wizard_and_submits(page, live_server, make, tmp_path):
+    from test_browser_accounts import sign_in
+
+    unit = unit_with_patents(make)
+    image, proof = tmp_path / "主图.png", tmp_path / "经济效益证明.pdf"
+    image.write_bytes(make.png((400, 300)))
+    proof.write_bytes(PDF)
+    sign_in(page, live_server, "Journey01", PASSWORD)
+    page.get_by_role("link", name="产品备案管理").first.click()
+    page.get_by_role("button", name="填报").click()
+
+    # Step 1: every field.
+    page.get_by_label("商品条码", exact=True).fill("6901234567892")
+    page.get_by_label("商标", exact=True).fill("示范")
+    page.get_by_label("产品名称", exact=True).fill("磷酸铁锂动力电池")
+    page.get_by_label("规格型号", exact=True).fill("LFP-280Ah")
+    page.get_by_label("产品分类", exact=True).fill("0101010101")
+    page.get_by_label("产品所属行业", exact=True).fill("3841 锂离子电池制造")
+    page.get_by_label("产品简介", exact=True).fill("用于储能电站和电动汽车的磷酸铁锂电芯")
+    page.get_by_label("备案目的", exact=True).select_option(index=1)
+    page.get_by_label("出口地", exact=True).select_option(label="德国")
+    page.get_by_label("本产品首次生产年份", exact=True).fill("2019")
+    for label, value in (("产品上年度总成本", "800"), ("产品知识产权投入", "40"), ("产品上年度销售额", "1200"),
+                         ("产品上年度出口总额", "100"), ("产品上年度净利润", "150"), ("产品上年度总产值", "1300"),
+                         ("产品市场份额", "3.5"), ("产品上年度毛利润率", "22")):
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_label("方法一").check()
+    page.get_by_label("系数K", exact=True).fill("2")
+    expect(page.get_by_label("专利市场贡献指数", exact=True)).to_have_value("10.00")
+    expect(page.locator("[data-saved-at]")).to_have_text(re.compile(r"^\d\d:\d\d:\d\d$"), timeout=10000)  # autosaved
+    page.locator("#f-main_image").set_input_files(str(image))
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator('[data-files="main_image"] img')).to_be_visible()
+    screenshot(page, "wizard-1-info")
+
+    # Leave after step 1 and find the draft again.
+    page.get_by_role("link", name="产品备案管理").first.click()
+    expect(page.locator('[data-tab-count="draft"]')).to_have_text("1")
+    page.get_by_role("link", name="继续填报").click()
+    expect(page.get_by_label("产品名称", exact=True)).to_have_value("磷酸铁锂动力电池")
+    expect(page.get_by_label("专利市场贡献指数", exact=True)).to_have_value("10.00")
+    page.get_by_role("button", name="下一步").click()
+
+    # Step 2: the dialog, search, link, flags.
+    page.get_by_role("link", name="从自有专利中选择").click()
+    dialog = page.locator("#pick-dialog")
+    expect(dialog.get_by_text("一种锂电池正极材料")).to_be_visible()
+    dialog.get_by_placeholder("专利名称").fill("电池")
+    dialog.get_by_role("button", name="查询").click()
+    expect(dialog.get_by_role("row")).to_have_count(4)  # header + three patents
+    dialog.get_by_role("checkbox").nth(0).check()
+    dialog.get_by_role("checkbox").nth(1).check()
+    screenshot(page, "wizard-2-dialog")
+    dialog.get_by_role("button", name="确认").click()
+    expect(page.get_by_text("已关联2项专利")).to_be_visible()
+    rows = page.locator("tr[data-linked]")
+    expect(rows).to_have_count(2)
+    rows.nth(0).get_by_text("核心专利").click()
+    rows.nth(0).get_by_text("公开").click()
+    rows.nth(1).get_by_text("涉诉专利").click()
+    page.get_by_role("button", name="下一步").click()
+    expect(page.locator("[id^=e-case-]")).to_have_text("涉诉专利须注明案件编号")  # stays, says where
+    page.locator("tr[data-linked]").nth(1).get_by_label("案件编号").fill("4W112233")
+    page.get_by_role("button", name="下一步").click()
+
+    # Step 3: uploads, the self-check panel, 提交审核.
+    expect(page.locator("[data-self-check]")).to_contain_text("请上传经济效益证明文件")
+    page.locator("#f-economic_proof").set_input_files(str(proof))
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator('[data-files="economic_proof"]')).to_contain_text("经济效益证明.pdf")
+    expect(page.locator('[data-check="fail"]')).to_have_count(0)
+    screenshot(page, "wizard-3-materials")
+    page.get_by_role("button", name="提交审核").click()
+    expect(page.get_by_text("已提交审核")).to_be_visible()
+    expect(page.locator('[data-tab-count="pending"]')).to_have_text("1")
+    expect(page.get_by_role("cell", name="待审核")).to_be_visible()
+    screenshot(page, "wizard-4-pending")
+
+    product = Product.get(Product.unit == unit)
+    assert product.status == "pending" and product.contribution_index == 10 and product.export_countries == ["DE"]
+    links = {link.patent.name: link for link in ProductPatent.select().where(ProductPatent.product == product)}
+    assert links["一种锂电池正极材料"].core and links["一种锂电池正极材料"].public
+    assert links["一种电池管理方法"].case_number == "4W112233"
