@@ -287,6 +287,7 @@ def register(admin):
     admin.add_view(RegistryImportView(name=_l("导入工商登记信息"), endpoint="registry_import", category=reference))
     admin.add_view(PatentView(Patent, name=_l("专利库"), endpoint="patents", category=reference))
     admin.add_view(PatentImportView(name=_l("导入专利数据"), endpoint="patent_import", category=reference))
+    admin.add_view(RateReferenceView(name=_l("许可费率参考文件"), endpoint="rate_reference", category=reference))
 
 
 class RegistryImportView(RoleGate, BaseView):
@@ -372,3 +373,38 @@ class PatentImportView(RoleGate, BaseView):
         if state is None:
             abort(404)
         return jsonify(state)
+
+
+class RateReferenceView(RoleGate, BaseView):
+    """方法三 (许可费率): the licence-fee-rate reference file units download from the
+    产品信息 step. One current file (PDF); a new upload replaces it."""
+
+    roles = (Role.ADMIN,)
+    SETTING = "rate_reference_file"
+
+    @expose("/", methods=["GET", "POST"])
+    def index(self):
+        from flask import request
+
+        import storage
+        from models import Setting, StoredFile
+
+        error = None
+        if request.method == "POST":
+            upload = request.files.get("file")
+            if not upload or not upload.filename:
+                error = _("请选择要上传的文件")
+            else:
+                try:
+                    stored = storage.save_upload(upload, ("pdf",), owner=current_user)
+                except storage.UploadError as exc:
+                    error = str(exc.message)
+                else:
+                    StoredFile.update(public=True).where(StoredFile.id == stored.id).execute()
+                    Setting.insert(key=self.SETTING, value=stored.key).on_conflict(
+                        conflict_target=[Setting.key], update={Setting.value: stored.key}).execute()
+                    flash(_("许可费率参考文件已更新，单位在产品信息填报页可下载。"), "success")
+                    return redirect(url_for(".index"))
+        key = Setting.get_value(self.SETTING)
+        current = StoredFile.get_or_none(StoredFile.key == key) if key else None
+        return self.render("admin/rate_reference.html", current=current, error=error)

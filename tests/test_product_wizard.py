@@ -236,3 +236,22 @@ def test_category_picker_finds_by_code_keyword_and_initials(client, make, login,
         codes = [row["code"] for row in client.get(f"/portal/categories?q={q}").get_json()]
         assert leaf.code in codes, q
     assert client.get("/portal/categories?q=zzzzzz").get_json() == []
+
+
+def test_staff_upload_the_method_three_reference_that_units_download(client, make, login, unit):
+    product = Product.create(unit=unit)
+    reviewer = make.staff("reviewer")
+    login(reviewer)
+    assert client.get("/admin/rate_reference/").status_code == 403  # administrators only
+    client.get("/logout")
+    login(make.staff("admin"))
+    resp = client.post("/admin/rate_reference/", content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(b"not a pdf"), "rates.pdf")})
+    assert "格式不受支持" in resp.get_data(as_text=True)
+    client.post("/admin/rate_reference/", content_type="multipart/form-data",
+                data={"file": (io.BytesIO(PDF), "许可费率参考.pdf")})
+    client.get("/logout")
+    login(unit.user)
+    html = client.get(f"/portal/products/{product.id}/info").get_data(as_text=True)
+    href = re.search(r'href="([^"]+)" data-rate-reference', html).group(1)
+    assert client.get(href.replace("&amp;", "&")).data == PDF
