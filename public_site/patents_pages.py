@@ -2,27 +2,20 @@
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_security import current_user
 
 import jobs
 import patents
 import units
-from models import UnitPatent, unit_of
-from public_site.portal import bp
+from models import UnitPatent
+from public_site.portal import bp, current_unit
 
 PER_PAGE = 20
 
 
-def _approved_unit():
-    unit = unit_of(current_user)
-    if unit is None:
-        abort(404)
-    return unit
-
 
 @bp.get("/patents")
 def patents_list():
-    unit = _approved_unit()
+    unit = current_unit()
     if unit.status != "approved":
         return render_template("portal/locked.html", title=_("专利信息管理"), unit=unit)
     query = patents.search(unit, request.args)
@@ -41,7 +34,7 @@ def patents_list():
 
 @bp.post("/patents/auto-import")
 def patents_auto_import():
-    unit = _approved_unit()
+    unit = current_unit()
     if unit.status != "approved":
         abort(403)
     job_id = jobs.enqueue("patents.auto_import", unit.id)
@@ -58,7 +51,7 @@ def patents_job(job_id):
 
 @bp.route("/patents/new", methods=["GET", "POST"])
 def patents_new():
-    unit = _approved_unit()
+    unit = current_unit()
     if unit.status != "approved":
         abort(403)
     errors = {}
@@ -77,7 +70,7 @@ def patents_new():
 
 @bp.post("/patents/<int:link_id>/delete")
 def patents_delete(link_id):
-    unit = _approved_unit()
+    unit = current_unit()
     link = UnitPatent.get_or_none(UnitPatent.id == link_id, UnitPatent.unit == unit)
     if link is None:
         abort(404)

@@ -21,6 +21,14 @@ MENU = [
 ]
 
 
+def current_unit():
+    """The signed-in account's Unit (every portal page has one; 404 otherwise)."""
+    unit = unit_of(current_user)
+    if unit is None:
+        abort(404)
+    return unit
+
+
 @bp.before_request
 def require_unit():
     if not current_user.is_authenticated:

@@ -24,10 +24,9 @@ from models import (
     UnitPatent,
     count_by,
     shanghai_time,
-    unit_of,
     utcnow,
 )
-from public_site.portal import bp
+from public_site.portal import bp, current_unit
 
 TABS = (
     ("draft", _l("未提交"), ("draft",)),
@@ -60,12 +59,6 @@ STEP_UPLOADS = {
 PICK_PAGE = 10
 REVOCATION_REASON_MAX = 500
 
-
-def _unit():
-    unit = unit_of(current_user)
-    if unit is None:
-        abort(404)
-    return unit
 
 
 def _own_product(product_id):
@@ -102,7 +95,7 @@ def filing_blockers(unit):
 
 @bp.get("/products")
 def products():
-    unit = _unit()
+    unit = current_unit()
     tab = request.args.get("tab", "draft")
     statuses = dict((key, st) for key, _label, st in TABS).get(tab)
     if statuses is None:
@@ -122,7 +115,7 @@ def products():
 
 @bp.post("/products/new")
 def product_new():
-    unit = _unit()
+    unit = current_unit()
     blockers = filing_blockers(unit)
     if blockers:
         for message, _endpoint in blockers:

@@ -8,15 +8,9 @@ from flask_security import current_user
 import documents
 import units
 import workflows
-from models import AssetInfo, AuditLog, Industry, Option, UnitChangeRequest, last_fiscal_year, unit_of
-from public_site.portal import bp
+from models import AssetInfo, AuditLog, Industry, Option, UnitChangeRequest, last_fiscal_year
+from public_site.portal import bp, current_unit
 
-
-def _unit():
-    unit = unit_of(current_user)
-    if unit is None:
-        abort(404)
-    return unit
 
 
 def _form_context(unit, form, errors, uploads=None):
@@ -62,7 +56,7 @@ def _text(value):
 
 @bp.route("/verification", methods=["GET", "POST"])
 def verification():
-    unit = _unit()
+    unit = current_unit()
     editable = unit.status in ("draft", "rejected")
     if request.method == "GET" or not editable:
         if request.method == "POST":
@@ -88,7 +82,7 @@ def verification():
 
 @bp.get("/verification/commitment-letter.pdf")
 def commitment_letter():
-    unit = _unit()
+    unit = current_unit()
     import io
 
     pdf = documents.commitment_letter_pdf(unit.name, unit.credit_code or "")
@@ -105,7 +99,7 @@ def registry_lookup():
 
 @bp.route("/verification/change", methods=["GET", "POST"])
 def change():
-    unit = _unit()
+    unit = current_unit()
     pending = unit.change_requests.where(UnitChangeRequest.status == "pending").first()
     if unit.status != "approved":
         flash(_("单位实名认证审核通过后方可变更单位信息。"), "warning")
@@ -127,7 +121,7 @@ def change():
 
 @bp.route("/assets", methods=["GET", "POST"])
 def assets():
-    unit = _unit()
+    unit = current_unit()
     year = last_fiscal_year()
     errors = {}
     if unit.status != "approved":
