@@ -13,6 +13,7 @@ import workflows
 from accounts import create_staff
 from extensions import user_datastore
 from models import Patent, RegistryEntry, Unit, UnitNameHistory, User, db
+from seed.demo_products import DEMO_PRODUCTS, UNITS, load_products
 
 STAFF = (
     ("demo_reviewer", "审核员（演示）", ["reviewer"]),
@@ -61,7 +62,9 @@ def _placeholder_png(text):
     return buf.getvalue()
 
 
-def load(password):
+def load(password, products=DEMO_PRODUCTS):
+    """Demo staff, `demo_unit`, the registry patents, and the other demo units with
+    `products` products (seed/demo_products.py)."""
     lines = []
     with db.database.atomic():
         for username, name, roles in STAFF:
@@ -79,9 +82,11 @@ def load(password):
             _verify_demo_unit(unit_user, reviewer)
     if Patent.select().count() < DEMO_PATENTS:
         _load_demo_patents()
+    load_products(password, count=products)
     site = current_app.config["SITE_URL"].rstrip("/")
     lines.append("演示账号（密码均为 %s，可用 ZLCP_DEMO_PASSWORD 修改）：" % password)
     lines.append(f"  单位端   {site}/login        demo_unit（或手机号 13800138000）")
+    lines.append(f"  单位端   {site}/login        demo_unit2 … demo_unit{len(UNITS) + 1}（各地演示单位，均有已备案产品）")
     for username, name, _roles in STAFF:
         lines.append(f"  管理后台 {site}/admin/login  {username}  {name}")
     return lines
