@@ -48,8 +48,9 @@ def init_app(app):
         index_view=StaffIndexView(name=_l("工作台"), url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/zlcp_master.html"),
     )
-    from admin_app import reviews, views
+    from admin_app import product_reviews, reviews, views
 
     reviews.register(admin)
+    product_reviews.register(admin)
     views.register(admin)
     return admin

@@ -1,0 +1,204 @@
+"""产品备案审核 and 专利失效监控 in the back office (SPEC §6.5).
+
+The queue (per state, filtered, oldest first, claim/assign, bulk 通过 of clean items), the
+review page (every field, file, patent, the unit's asset info, the pre-review checks, the
+history, a diff against the previous submission), and a read-only list of filed products
+whose linked patents have lapsed. Decisions go through workflows.apply() (ReviewView.decide);
+the rest through product_review.
+"""
+
+from math import ceil
+
+from flask import abort, flash, jsonify, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_security import current_user
+
+import filing_rules
+import patents
+import product_review
+import units
+import workflows
+from admin_app import RoleGate
+from admin_app.reviews import PROVINCES, ReviewView
+from filings import product_snapshot
+from models import (
+    AssetInfo,
+    Industry,
+    Patent,
+    Product,
+    ProductCategory,
+    ProductFile,
+    ProductPatent,
+    ReasonTemplate,
+    StoredFile,
+    UnitPatent,
+    User,
+)
+from workflows import ProductStatus, Role
+
+PAGE_SIZE = 50
+FILTERS = ("region", "industry", "category", "unit", "since", "until")
+# Reason templates offered on the decision form, by the product's state.
+TEMPLATE_SCOPES = {ProductStatus.PENDING: "product_filing",
+                   ProductStatus.REVOCATION_PENDING: "revocation",
+                   ProductStatus.FILED: "revocation"}
+CHECK_BADGES = {filing_rules.PASS: ("success", _l("通过")), filing_rules.WARN: ("warning", _l("警告")),
+                filing_rules.FAIL: ("danger", _l("不通过"))}
+
+
+def _status():
+    status = request.values.get("status", ProductStatus.PENDING)
+    if status not in product_review.QUEUE_STATES:
+        abort(404)
+    return status
+
+
+def _filters(source):
+    return {name: source.get(name, "").strip() for name in FILTERS if source.get(name, "").strip()}
+
+
+def _me():
+    roles = current_user.role_names
+    return {"is_admin": Role.ADMIN in roles, "is_reviewer": Role.REVIEWER in roles}
+
+
+def _product(product_id):
+    product = Product.get_or_none(Product.id == product_id)
+    if product is None or product.status == ProductStatus.DRAFT:
+        abort(404)  # a draft is the unit's own business until it is submitted
+    return product
+
+
+class ProductReviewView(ReviewView):
+    """产品备案审核. Administrators come in too: 撤销备案 of a filed product is theirs
+    (workflows.apply checks every decision's role again)."""
+
+    roles = (Role.REVIEWER, Role.ADMIN)
+
+    @expose("/")
+    def index(self):
+        status = _status()
+        filters = _filters(request.args)
+        query = product_review.queue_query(status, filters)
+        total = query.count()
+        pages = max(1, ceil(total / PAGE_SIZE))
+        page = min(max(request.args.get("page", 0, type=int), 0), pages - 1)
+        rows = list(query.paginate(page + 1, PAGE_SIZE))
+        return self.render(
+            "admin/review_products.html", rows=rows, total=total, page=page, pages=pages,
+            status=status, states=product_review.QUEUE_STATES, counts=product_review.state_counts(),
+            filters=filters, claims=product_review.claims_of(r.id for r in rows),
+            reviewers=product_review.reviewers(), provinces=PROVINCES,
+            industries=Industry.select().where(Industry.level <= 2).order_by(Industry.code),
+            categories=ProductCategory.select().where(ProductCategory.level <= 2).order_by(ProductCategory.code),
+            queue_time=product_review.queue_time,
+            page_url=lambda p: url_for(".index", status=status, page=p, **filters), **_me(),
+        )
+
+    @expose("/bulk", methods=["GET", "POST"])
+    def bulk(self):
+        """GET: how many items of the filter bulk 通过 would approve (for the confirmation).
+        POST: approve them, recomputed on the server."""
+        filters = _filters(request.values)
+        ids = [p.id for p in product_review.queue_query(ProductStatus.PENDING, filters).select(Product.id)]
+        if request.method == "GET":
+            return jsonify(total=len(ids), clean=product_review.clean_count(ids))
+        approved, skipped = product_review.bulk_approve(ids, current_user)
+        flash(_("批量通过：已通过%(n)s件，跳过%(m)s件（检查未全部通过、已被他人认领或已处理）。",
+                n=approved, m=len(skipped)), "success" if approved else "warning")
+        return redirect(url_for(".index", status=ProductStatus.PENDING, **filters))
+
+    @expose("/<int:product_id>/claim", methods=["POST"])
+    def claim(self, product_id):
+        """认领 / 释放 / 分配 (op = claim / release / assign)."""
+        product = _product(product_id)
+        op = request.form.get("op", "")
+        try:
+            if op == "claim":
+                product_review.claim(product, current_user)
+                flash(_("已认领：%(name)s", name=product.name), "success")
+            elif op == "release":
+                product_review.release(product, current_user)
+                flash(_("已释放：%(name)s", name=product.name), "success")
+            elif op == "assign":
+                reviewer = User.get_or_none(User.id == request.form.get("reviewer", type=int))
+                product_review.assign(product, reviewer, current_user)
+                flash(_("已分配给%(who)s：%(name)s", who=reviewer.display_name, name=product.name), "success")
+            else:
+                abort(400)
+        except workflows.WorkflowError as exc:
+            flash(exc.message, "danger")
+        back = request.form.get("next", "")
+        if not back.startswith("/admin/") or back.startswith("//"):
+            back = url_for(".detail", product_id=product.id)
+        return redirect(back)
+
+    @expose("/<int:product_id>", methods=["GET", "POST"])
+    def detail(self, product_id):
+        product = _product(product_id)
+        if request.method == "POST":
+            seen = request.form.get("seen_status", "")
+            if seen in tuple(ProductStatus) and seen != product.status:
+                # Decide on what the reviewer saw: apply()'s conditional UPDATE on that status
+                # then fails and its error names who decided in the meantime.
+                product.status = seen
+            response = self.decide(product, {"product_id": product_id})
+            product_review.release_decided([product.id])
+            return response
+        previous, current = product_review.previous_and_current(product)
+        if current is None or product.status != ProductStatus.PENDING:
+            current = product_snapshot(product)  # filed data may since have been updated
+            previous = None
+        changes = product_review.diff(previous, current) if previous is not None else None
+        fiscal_year = product.submitted_at.year - 1 if product.submitted_at else None
+        links = list(ProductPatent.select(ProductPatent, Patent).join(Patent)
+                     .where(ProductPatent.product == product).order_by(ProductPatent.id))
+        held = {u.patent_id: u for u in UnitPatent.select().where(UnitPatent.unit == product.unit_id)}
+        files = list(ProductFile.select(ProductFile, StoredFile).join(StoredFile)
+                     .where(ProductFile.product == product).order_by(ProductFile.kind, ProductFile.sort))
+        others = (Product.select().where(Product.unit == product.unit_id, Product.id != product.id,
+                                         Product.status != ProductStatus.DRAFT).order_by(Product.id.desc()))
+        return self.render(
+            "admin/review_product.html", product=product, unit=product.unit, data=current,
+            changes=changes, changed_fields={c["name"]: c for c in (changes or {}).get("fields", [])},
+            labels=product_review.FIELD_LABELS, show=product_review.display_value,
+            files=files, file_kinds=filing_rules.FILE_KINDS, links=links, held=held,
+            patent_kinds=patents.KIND_LABELS, patent_statuses=patents.STATUS_LABELS,
+            acquisitions=patents.ACQUISITIONS, fiscal_year=fiscal_year,
+            asset=AssetInfo.get_or_none(AssetInfo.unit == product.unit_id, AssetInfo.fiscal_year == fiscal_year),
+            asset_labels=units.ASSET_LABELS, checks=filing_rules.pre_review_checks(product),
+            badges=CHECK_BADGES, history=workflows.history(product), others=others,
+            actions=workflows.available_actions(product, current_user),
+            templates=ReasonTemplate.select().where(
+                ReasonTemplate.scope == TEMPLATE_SCOPES.get(product.status, "product_filing"),
+                ReasonTemplate.active).order_by(ReasonTemplate.sort),
+            claim=product_review.claim_of(product), reviewers=product_review.reviewers(),
+            provinces=PROVINCES, queue_time=product_review.queue_time, **_me(),
+        )
+
+
+class PatentWatchView(RoleGate, BaseView):
+    """专利失效监控: filed products with a linked patent that is no longer 有效 (read-only)."""
+
+    roles = (Role.REVIEWER, Role.ADMIN)
+
+    @expose("/")
+    def index(self):
+        query = product_review.patent_watch_query()
+        total = query.count()
+        pages = max(1, ceil(total / PAGE_SIZE))
+        page = min(max(request.args.get("page", 0, type=int), 0), pages - 1)
+        rows = list(query.paginate(page + 1, PAGE_SIZE))
+        return self.render(
+            "admin/patent_watch.html", rows=rows, total=total, page=page, pages=pages,
+            lapsed=product_review.lapsed_patents(r.id for r in rows), statuses=patents.STATUS_LABELS,
+            provinces=PROVINCES, page_url=lambda p: url_for(".index", page=p),
+        )
+
+
+def register(admin):
+    category = _l("审核管理")
+    admin.add_view(ProductReviewView(name=_l("产品备案审核"), endpoint="review_products", category=category))
+    admin.add_view(PatentWatchView(name=_l("专利失效监控"), endpoint="patent_watch", category=category))

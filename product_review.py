@@ -1,0 +1,415 @@
+"""产品备案审核 (SPEC §6.5): the reviewer's queue, claims, bulk approval of clean items, and
+the difference between two submitted versions of a product.
+
+Statuses still change only in workflows.apply(); this module selects, compares and
+calls it. The back-office views (admin_app/product_reviews.py) and the review-queue
+benchmark use the functions here.
+"""
+
+from collections import namedtuple
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN, fn, prefetch
+
+import filing_rules
+import notifications
+import workflows
+from filings import DATA_FIELDS
+from models import (
+    Country,
+    Industry,
+    Option,
+    Patent,
+    Product,
+    ProductCategory,
+    ProductPatent,
+    ProductVersion,
+    ReviewClaim,
+    Unit,
+    User,
+    db,
+    shanghai_time,
+)
+from workflows import ProductStatus
+
+OBJECT_TYPE = "product"  # ReviewClaim.object_type of product filings
+
+# The states a reviewer works through (the queue's tabs), and the time that orders each
+# queue, oldest first: when the unit submitted, asked for revocation (the status change
+# stamps updated_at; filed data is locked), or when the product was filed.
+QUEUE_STATES = {
+    ProductStatus.PENDING: (_l("待审核"), Product.submitted_at, _l("提交时间")),
+    ProductStatus.REVOCATION_PENDING: (_l("撤销审核中"), Product.updated_at, _l("申请撤销时间")),
+    ProductStatus.FILED: (_l("已备案"), Product.filed_at, _l("备案时间")),
+}
+
+# Every field of a filing with the manual's label, in the form's order.
+FIELD_LABELS = {
+    "gtin": _l("商品条码"), "name": _l("产品名称"), "model": _l("规格型号"), "category": _l("产品分类"),
+    "industry": _l("产品所属行业"), "trademark": _l("商标"), "intro": _l("产品简介"),
+    "purpose": _l("备案目的"), "purpose_other": _l("其他备案目的"), "export_countries": _l("出口地"),
+    "export_other": _l("其他出口地"), "first_year": _l("本产品首次生产年份"),
+    **dict(filing_rules.MONEY),
+    "market_share": _l("产品市场份额"), "gross_margin": _l("产品上年度毛利润率"),
+    "contribution_index": _l("专利市场贡献指数"), "contribution_method": _l("测算方式"),
+    "method_k": _l("系数K"), "method_explanation": _l("计算说明"),
+    "special_industry": _l("属于国家特殊行业管理要求的产品"), "compulsory_cert": _l("属于国家强制性认证产品"),
+}
+assert tuple(FIELD_LABELS) == DATA_FIELDS
+PERCENT_FIELDS = ("market_share", "gross_margin", "contribution_index")
+MONEY_FIELDS = tuple(dict(filing_rules.MONEY))
+NUMBER_FIELDS = (*MONEY_FIELDS, *PERCENT_FIELDS, "method_k")
+
+Skipped = namedtuple("Skipped", "product_id name reason")
+
+
+# ---------------------------------------------------------------- the queue
+
+
+def _beijing_day(text):
+    """A YYYY-MM-DD Beijing date as the naive-UTC instant of its midnight, or None."""
+    try:
+        day = datetime.strptime((text or "").strip(), "%Y-%m-%d")
+    except ValueError:
+        return None
+    return day - timedelta(hours=8)
+
+
+def queue_query(status, args):
+    """Products in `status`, filtered by `args` (a mapping, e.g. request.args), oldest first.
+
+    args: region (province code, 2 digits, of the unit's region code), industry (a GB/T 4754
+    code prefix, or a 门类 letter), category (a 统计用产品分类目录 code prefix), unit (part of
+    the unit's name), since / until (YYYY-MM-DD, Beijing dates, inclusive) on the queue's time.
+    The query selects Product with its Unit and Industry joined (no query per row).
+    """
+    _label, time_field, _time_label = QUEUE_STATES.get(status, QUEUE_STATES[ProductStatus.PENDING])
+    query = (
+        Product.select(Product, Unit, Industry)
+        .join(Unit)
+        .switch(Product)
+        .join(Industry, JOIN.LEFT_OUTER)
+        .where(Product.status == status)
+    )
+    region = (args.get("region") or "").strip()
+    if region:
+        query = query.where(Unit.region_code.startswith(region))
+    industry = (args.get("industry") or "").strip().split(" ")[0].upper()
+    if len(industry) == 1 and industry.isalpha():  # 门类: its 大类 are two-digit codes
+        divisions = Industry.select(Industry.code).where(Industry.parent_code == industry)
+        query = query.where(fn.SUBSTR(Product.industry, 1, 2).in_(divisions))
+    elif industry:
+        query = query.where(Product.industry.startswith(industry))
+    category = (args.get("category") or "").strip().split(" ")[0]
+    if category:
+        query = query.where(Product.category.startswith(category))
+    unit = (args.get("unit") or "").strip()
+    if unit:
+        query = query.where(Unit.name.contains(unit))
+    since = _beijing_day(args.get("since"))
+    if since is not None:
+        query = query.where(time_field >= since)
+    until = _beijing_day(args.get("until"))
+    if until is not None:
+        query = query.where(time_field < until + timedelta(days=1))
+    return query.order_by(time_field.asc(nulls="LAST"), Product.id)
+
+
+def state_counts():
+    """{status: count} of every queue state (the tabs' badges)."""
+    rows = (Product.select(Product.status, fn.COUNT(Product.id).alias("n"))
+            .where(Product.status.in_(list(QUEUE_STATES))).group_by(Product.status))
+    counts = {status: 0 for status in QUEUE_STATES}
+    counts.update({r.status: r.n for r in rows})
+    return counts
+
+
+# ---------------------------------------------------------------- claims
+
+
+def claims_of(product_ids):
+    """{product_id: ReviewClaim (reviewer joined)} for the given products."""
+    ids = list(product_ids)
+    if not ids:
+        return {}
+    rows = (ReviewClaim.select(ReviewClaim, User).join(User)
+            .where(ReviewClaim.object_type == OBJECT_TYPE, ReviewClaim.object_id.in_(ids)))
+    return {c.object_id: c for c in rows}
+
+
+def claim_of(product):
+    return claims_of([product.id]).get(product.id)
+
+
+def reviewers():
+    """Active accounts with the reviewer role (the assign select)."""
+    from models import Role, UserRoles
+
+    return list(User.select().join(UserRoles).join(Role)
+                .where(Role.name == workflows.Role.REVIEWER, User.active)
+                .order_by(User.full_name, User.username))
+
+
+def _is_reviewer(user):
+    return user.has_any_role(workflows.Role.REVIEWER)
+
+
+# Claims are not decisions: they write no audit row (workflows names the last audit row's
+# actor when a decision comes too late, and that must be the one who decided).
+
+
+def _claimable(product):
+    if product.status not in (ProductStatus.PENDING, ProductStatus.REVOCATION_PENDING):
+        raise workflows.TransitionNotAllowed(
+            _l("当前状态（%(status)s）不能认领", status=workflows.status_label(product)))
+
+
+def claim(product, actor):
+    """认领: the actor takes an unclaimed item. Raises WorkflowError naming the holder."""
+    if not _is_reviewer(actor):
+        raise workflows.PermissionDenied(_l("您没有权限执行此操作"))
+    _claimable(product)
+    with db.database.atomic():
+        held = claim_of(product)
+        if held is not None and held.reviewer_id != actor.id:
+            raise workflows.AlreadyDecided(_l("该事项已由%(who)s认领", who=held.reviewer.display_name))
+        if held is None:
+            ReviewClaim.create(object_type=OBJECT_TYPE, object_id=product.id, reviewer=actor)
+
+
+def release(product, actor):
+    """释放: the holder (or an administrator) gives the item back to the queue."""
+    with db.database.atomic():
+        held = claim_of(product)
+        if held is None:
+            return
+        if held.reviewer_id != actor.id and not actor.has_any_role(workflows.Role.ADMIN):
+            raise workflows.PermissionDenied(
+                _l("该事项已由%(who)s认领，只有认领人可以释放", who=held.reviewer.display_name))
+        held.delete_instance()
+
+
+def assign(product, reviewer, actor):
+    """分配: give the item to a reviewer (replacing any earlier claim)."""
+    if not (_is_reviewer(actor) or actor.has_any_role(workflows.Role.ADMIN)):
+        raise workflows.PermissionDenied(_l("您没有权限执行此操作"))
+    if reviewer is None or not reviewer.active or not _is_reviewer(reviewer):
+        raise workflows.GuardFailed(_l("请选择审核员"))
+    _claimable(product)
+    with db.database.atomic():
+        ReviewClaim.delete().where(ReviewClaim.object_type == OBJECT_TYPE,
+                                   ReviewClaim.object_id == product.id).execute()
+        ReviewClaim.create(object_type=OBJECT_TYPE, object_id=product.id, reviewer=reviewer)
+
+
+def release_decided(product_ids):
+    """Drop the claims of items that have left the review states."""
+    ids = list(product_ids)
+    waiting = Product.select(Product.id).where(
+        Product.id.in_(ids), Product.status.in_([ProductStatus.PENDING, ProductStatus.REVOCATION_PENDING]))
+    ReviewClaim.delete().where(ReviewClaim.object_type == OBJECT_TYPE, ReviewClaim.object_id.in_(ids),
+                               ReviewClaim.object_id.not_in(waiting)).execute()
+
+
+# ---------------------------------------------------------------- bulk approval
+
+
+def is_clean(checks):
+    return all(c.level == filing_rules.PASS for c in checks)
+
+
+def _problems(checks):
+    return "；".join(str(c.message) for c in checks if c.level != filing_rules.PASS)
+
+
+def _with_patents(query):
+    """The products of `query` with their patent links and patents loaded in two queries
+    (pre_review_checks() reads product.patent_links and link.patent)."""
+    return prefetch(query, ProductPatent.select(ProductPatent, Patent).join(Patent))
+
+
+def clean_count(product_ids):
+    """How many of the products would bulk_approve() approve now (for its confirmation)."""
+    products = _with_patents(Product.select().where(Product.id.in_(list(product_ids)),
+                                                    Product.status == ProductStatus.PENDING))
+    return sum(1 for p in products if is_clean(filing_rules.pre_review_checks(p)))
+
+
+BATCH = 200  # approvals per transaction: few commits, short write locks
+
+
+def bulk_approve(product_ids, actor):
+    """通过 every pending product of `product_ids` whose pre-review checks have no fail and
+    no warn, each through workflows.apply(). Items claimed by another reviewer, no longer
+    pending, or with a warning/failing check are skipped.
+
+    Returns (approved_count, skipped) with skipped a list of Skipped(product_id, name, reason).
+    Notifications are delivered after each batch's commit.
+    """
+    ids = list(dict.fromkeys(int(i) for i in product_ids))
+    products = {p.id: p for p in _with_patents(Product.select(Product, Unit).join(Unit).where(Product.id.in_(ids)))}
+    claims = claims_of(ids)
+    approved, skipped = 0, []
+    for start in range(0, len(ids), BATCH):
+        outbox = []
+        with db.database.atomic():
+            for pid in ids[start:start + BATCH]:
+                product = products.get(pid)
+                if product is None:
+                    skipped.append(Skipped(pid, "", _l("产品不存在")))
+                    continue
+                held = claims.get(pid)
+                if held is not None and held.reviewer_id != actor.id:
+                    skipped.append(Skipped(pid, product.name,
+                                           _l("已由%(who)s认领", who=held.reviewer.display_name)))
+                    continue
+                if product.status != ProductStatus.PENDING:
+                    skipped.append(Skipped(pid, product.name,
+                                           _l("当前状态为%(status)s", status=workflows.status_label(product))))
+                    continue
+                checks = filing_rules.pre_review_checks(product)
+                if not is_clean(checks):
+                    skipped.append(Skipped(pid, product.name, _problems(checks)))
+                    continue
+                try:  # apply() runs in a savepoint: a refused item leaves the batch intact
+                    workflows.apply(product, "approve", actor, _outbox=outbox)
+                except workflows.WorkflowError as exc:
+                    skipped.append(Skipped(pid, product.name, exc.message))
+                    continue
+                approved += 1
+        if outbox:
+            notifications.deliver_soon(outbox)
+    release_decided(ids)
+    return approved, skipped
+
+
+# ---------------------------------------------------------------- versions and their difference
+
+
+def previous_and_current(product):
+    """(previous data, current data) of the last two submitted versions; previous is None
+    for a first submission."""
+    versions = list(product.versions.order_by(ProductVersion.number.desc()).limit(2))
+    if not versions:
+        return None, None
+    previous = versions[1].data if len(versions) > 1 else None
+    return previous, versions[0].data
+
+
+_PATENT_FLAGS = ("public", "core", "litigated", "case_number")
+
+
+def diff(previous_data, current_data):
+    """What changed between two snapshots (ProductVersion.data).
+
+    Returns {"fields": [{"name", "old", "new"}], "patents": [{"number", "change", "old",
+    "new"}], "files": [{"kind", "name", "change"}]} where change is added / removed /
+    changed; old and new of a changed patent are its flags. Empty lists: nothing changed.
+    """
+    previous_data = previous_data or {}
+    current_data = current_data or {}
+    old_fields = previous_data.get("fields") or {}
+    new_fields = current_data.get("fields") or {}
+    fields = [
+        {"name": name, "old": old_fields.get(name), "new": new_fields.get(name)}
+        for name in dict.fromkeys([*old_fields, *new_fields])
+        if _normal(name, old_fields.get(name)) != _normal(name, new_fields.get(name))
+    ]
+    old_patents = {p["patent_id"]: p for p in previous_data.get("patents") or []}
+    new_patents = {p["patent_id"]: p for p in current_data.get("patents") or []}
+    patents = []
+    for pid, p in new_patents.items():
+        if pid not in old_patents:
+            patents.append({"number": p["number"], "change": "added", "old": None, "new": p})
+        elif any(old_patents[pid].get(k) != p.get(k) for k in _PATENT_FLAGS):
+            patents.append({"number": p["number"], "change": "changed", "old": old_patents[pid], "new": p})
+    patents += [{"number": p["number"], "change": "removed", "old": p, "new": None}
+                for pid, p in old_patents.items() if pid not in new_patents]
+    old_files = {f["file_id"]: f for f in previous_data.get("files") or []}
+    new_files = {f["file_id"]: f for f in current_data.get("files") or []}
+    files = [{"kind": f["kind"], "name": f["name"], "change": "added"}
+             for fid, f in new_files.items() if fid not in old_files]
+    files += [{"kind": f["kind"], "name": f["name"], "change": "removed"}
+              for fid, f in old_files.items() if fid not in new_files]
+    return {"fields": fields, "patents": patents, "files": files}
+
+
+def _normal(name, value):
+    """Equal values compare equal whatever their JSON spelling ("35.00" and "35", "" and None)."""
+    if value in (None, "", []):
+        return None
+    if name in NUMBER_FIELDS:
+        return _number(value).normalize()
+    return value
+
+
+# ---------------------------------------------------------------- display
+
+
+def display_value(name, value):
+    """A snapshot field value as a reviewer reads it (names for codes, 万元, %, 是/否)."""
+    if value in (None, "", []):
+        return ""
+    if name == "category":
+        row = ProductCategory.get_or_none(ProductCategory.code == value)
+        return f"{value} {row.name}" if row else value
+    if name == "industry":
+        row = Industry.get_or_none(Industry.code == value)
+        return f"{value} {row.name}" if row else value
+    if name == "purpose":
+        return dict(Option.choices("filing_purpose")).get(value, value)
+    if name == "export_countries":
+        names = dict(Country.select(Country.code, Country.name_zh).where(Country.code.in_(value)).tuples())
+        return "、".join(str(_l("其他")) if c == "other" else names.get(c, c) for c in value)
+    if name == "contribution_method":
+        return str(filing_rules.METHODS.get(value, value))
+    if name in MONEY_FIELDS:
+        return f"{_number(value):,.2f} 万元"
+    if name in PERCENT_FIELDS:
+        return f"{_number(value):.2f}%"
+    if isinstance(value, bool):
+        return str(_l("是") if value else _l("否"))
+    return str(value)
+
+
+def _number(value):
+    return Decimal(str(value))
+
+
+def queue_time(product, status):
+    """The time that orders the product in its queue, as Beijing time text."""
+    field = QUEUE_STATES.get(status, QUEUE_STATES[ProductStatus.PENDING])[1]
+    return shanghai_time(getattr(product, field.name))
+
+
+# ---------------------------------------------------------------- 专利失效监控
+
+
+def patent_watch_query():
+    """Filed products (撤销审核中 included: still filed) with at least one linked patent whose
+    registry legal status is not 有效; those already prompted (待确认撤销) first."""
+    lapsed = (ProductPatent.select(ProductPatent.product).join(Patent)
+              .where(Patent.legal_status != "valid"))
+    return (Product.select(Product, Unit).join(Unit)
+            .where(Product.status.in_(list(Product.PUBLIC_STATUSES)), Product.id.in_(lapsed))
+            .order_by(Product.revocation_prompt_at.desc(nulls="LAST"), Product.filed_at, Product.id))
+
+
+def lapsed_patents(product_ids):
+    """{product_id: ([lapsed Patent, ...], number of linked patents)} in two queries."""
+    ids = list(product_ids)
+    result = {pid: ([], 0) for pid in ids}
+    if not ids:
+        return result
+    totals = dict(ProductPatent.select(ProductPatent.product, fn.COUNT(ProductPatent.id))
+                  .where(ProductPatent.product.in_(ids)).group_by(ProductPatent.product).tuples())
+    for pid in ids:
+        result[pid] = ([], totals.get(pid, 0))
+    rows = (ProductPatent.select(ProductPatent, Patent).join(Patent)
+            .where(ProductPatent.product.in_(ids), Patent.legal_status != "valid")
+            .order_by(ProductPatent.id))
+    for link in rows:
+        result[link.product_id][0].append(link.patent)
+    return result
