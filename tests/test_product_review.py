@@ -393,13 +393,16 @@ def test_reviewer_bulk_approves_clean_items_and_reviews_a_resubmission(page, liv
         messages.append(dialog.message)
         dialog.accept()
 
+    page.wait_for_load_state("load")  # no asset still streaming when the form navigates away
     page.once("dialog", answer)
     page.get_by_role("button", name="批量通过").click()
-    expect(page.get_by_text("已通过2件，跳过1件")).to_be_visible()
+    expect(page.get_by_text("已通过2件，跳过1件")).to_be_visible(timeout=10000)
     assert "共3件待审核" in messages[0] and "全部通过的2件将被通过" in messages[0]
     assert [Product.get_by_id(p.id).status for p in (*clean, warned)] == ["filed", "filed", "pending"]
 
+    page.wait_for_load_state("load")
     page.get_by_role("link", name="审核", exact=True).first.click()
+    page.wait_for_load_state("load")
     expect(page.get_by_text("产品上年度销售额大于单位年度所有产品总销售额")).to_be_visible()
     expect(page.locator("[data-changed=model]")).to_contain_text("GS-100 → GS-100 系列")
     page.get_by_label("常用理由").select_option(label="经济数据不一致")
@@ -407,6 +410,7 @@ def test_reviewer_bulk_approves_clean_items_and_reviews_a_resubmission(page, liv
         "产品经济数据与单位资产信息或证明材料不一致，请核对后重新填报。")
     expect(page.get_by_role("img", name="main_image.png")).to_be_visible()
     screenshot(page, "review-product")
-    page.get_by_role("button", name="不通过").click()
-    expect(page.get_by_text("已处理：不通过")).to_be_visible()
+    page.wait_for_load_state("load")
+    page.get_by_role("button", name="不通过", exact=True).click()
+    expect(page.get_by_text("已处理：不通过")).to_be_visible(timeout=10000)
     assert Product.get_by_id(warned.id).status == "rejected"
