@@ -76,9 +76,11 @@ def next_filing_number(product):
     year = today_shanghai().year
     province = (product.unit.region_code or "00")[:2]
     prefix = f"{year}"
+    # A range, not LIKE: SQLite's LIKE is case-insensitive and cannot use the unique index,
+    # so it scanned every product on every approval.
     last = (
         Product.select(fn.MAX(fn.SUBSTR(Product.filing_number, 7, 5)))
-        .where(Product.filing_number.startswith(prefix))
+        .where(Product.filing_number >= prefix, Product.filing_number < f"{year + 1}")
         .scalar()
     )
     seq = int(last or 0) + 1
