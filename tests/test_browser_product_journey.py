@@ -1,6 +1,9 @@
 """The filing journey in the browser: a unit fills the whole wizard (every field, both
 pickers, 方法一, images, the patent dialog with flags, uploads), leaves after step 1 and
-finds the draft, submits, and sees 待审核."""
+finds the draft, submits, and sees 待审核; a reviewer filters the queue, sees the checks
+and previews and rejects with a template reason; the unit reads the reason, corrects and
+resubmits; the reviewer sees the diff and approves; the unit sees 已备案 with its filing
+number and asks for revocation, which the reviewer approves."""
 
 import re
 
@@ -28,8 +31,8 @@ def unit_with_patents(make):
 
 
 @pytest.mark.browser
-def test_unit_fills_the_whole_wizard_and_submits(page, live_server, make, tmp_path):
-    from test_browser_accounts import sign_in
+def test_filing_journey_from_the_wizard_to_revocation(page, live_server, make, tmp_path):
+    from test_browser_accounts import sign_in, sign_out
 
     unit = unit_with_patents(make)
     image, proof = tmp_path / "主图.png", tmp_path / "经济效益证明.pdf"
@@ -111,3 +114,72 @@ def test_unit_fills_the_whole_wizard_and_submits(page, live_server, make, tmp_pa
     links = {link.patent.name: link for link in ProductPatent.select().where(ProductPatent.product == product)}
     assert links["一种锂电池正极材料"].core and links["一种锂电池正极材料"].public
     assert links["一种电池管理方法"].case_number == "4W112233"
+
+    # The reviewer filters the queue, opens the filing, sees checks and previews, rejects.
+    make.staff("reviewer", username="Journey02")
+    sign_out(page)
+    sign_in(page, live_server, "Journey02", PASSWORD, path="/admin/login")
+    page.goto(live_server + "/admin/review_products/")
+    page.locator("#q-unit").fill(unit.name)
+    page.get_by_role("button", name="筛选").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_role("cell", name="磷酸铁锂动力电池")).to_be_visible()
+    page.get_by_role("link", name="审核", exact=True).first.click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_text("方法一计算正确")).to_be_visible()
+    expect(page.get_by_role("img", name="主图.png")).to_be_visible()
+    page.get_by_label("常用理由").select_option(index=1)
+    reason = page.get_by_label("理由（不通过时必填）").input_value()
+    assert reason
+    page.get_by_role("button", name="不通过", exact=True).click()
+    expect(page.get_by_text("已处理：不通过")).to_be_visible(timeout=10000)
+    sign_out(page)
+
+    # The unit reads the reason, corrects and resubmits.
+    sign_in(page, live_server, "Journey01", PASSWORD)
+    page.goto(live_server + "/portal/products?tab=rejected")
+    page.get_by_role("link", name="修改").click()
+    expect(page.locator("[data-rejection]")).to_contain_text(reason)
+    page.get_by_label("规格型号", exact=True).fill("LFP-280Ah 系列")
+    page.get_by_role("link", name="3. 证明材料").click()
+    page.get_by_role("button", name="提交审核").click()
+    expect(page.get_by_text("已提交审核")).to_be_visible()
+    sign_out(page)
+
+    # The reviewer sees what changed and approves.
+    sign_in(page, live_server, "Journey02", PASSWORD, path="/admin/login")
+    page.goto(live_server + "/admin/review_products/")
+    page.get_by_role("link", name="审核", exact=True).first.click()
+    page.wait_for_load_state("load")
+    expect(page.locator("[data-changed=model]")).to_contain_text("LFP-280Ah → LFP-280Ah 系列")
+    page.get_by_role("button", name="通过", exact=True).click()
+    expect(page.get_by_text("已处理：已备案")).to_be_visible(timeout=10000)
+    sign_out(page)
+
+    # The unit sees 已备案 with its number and asks for revocation.
+    product = Product.get(Product.unit == unit)
+    assert product.status == "filed" and product.filing_number
+    sign_in(page, live_server, "Journey01", PASSWORD)
+    page.goto(live_server + "/portal/products?tab=filed")
+    expect(page.get_by_role("cell", name=product.filing_number)).to_be_visible()
+    page.get_by_role("link", name="撤销", exact=True).click()
+    page.get_by_role("button", name="提交撤销申请").click()
+    expect(page.locator("#e-reason")).to_have_text("请填写撤销原因")
+    page.get_by_label("撤销原因").fill("产品已退出市场")
+    page.get_by_role("button", name="提交撤销申请").click()
+    expect(page.get_by_text("撤销备案申请已提交")).to_be_visible()
+    sign_out(page)
+
+    sign_in(page, live_server, "Journey02", PASSWORD, path="/admin/login")
+    page.goto(live_server + "/admin/review_products/?status=revocation_pending")
+    page.get_by_role("link", name="审核", exact=True).first.click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_text("产品已退出市场").first).to_be_visible()
+    page.get_by_role("button", name="同意撤销", exact=True).click()
+    expect(page.get_by_text("已处理：已撤销")).to_be_visible(timeout=10000)
+    sign_out(page)
+
+    sign_in(page, live_server, "Journey01", PASSWORD)
+    page.goto(live_server + "/portal/products?tab=revoked")
+    expect(page.get_by_role("cell", name="磷酸铁锂动力电池")).to_be_visible()
+    screenshot(page, "wizard-5-revoked")

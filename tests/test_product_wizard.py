@@ -255,3 +255,15 @@ def test_staff_upload_the_method_three_reference_that_units_download(client, mak
     html = client.get(f"/portal/products/{product.id}/info").get_data(as_text=True)
     href = re.search(r'href="([^"]+)" data-rate-reference', html).group(1)
     assert client.get(href.replace("&amp;", "&")).data == PDF
+
+
+def test_a_rejected_filing_shows_the_reason_on_every_step_and_can_be_edited(client, make, login, unit):
+    product = make.complete_product(unit)
+    workflows.apply(product, "submit", unit.user)
+    workflows.apply(Product.get_by_id(product.id), "reject", make.staff("reviewer"), reason="规格型号填写不规范")
+    login(unit.user)
+    for step in ("info", "patents", "materials"):
+        html = client.get(f"/portal/products/{product.id}/{step}").get_data(as_text=True)
+        assert "data-rejection" in html and "规格型号填写不规范" in html and "不通过" in html, step
+    client.post(f"/portal/products/{product.id}/info", data={"name": "动力电池管理系统", "model": "BMS-3000"})
+    assert Product.get_by_id(product.id).model == "BMS-3000"
