@@ -378,15 +378,15 @@ def test_reviewer_bulk_approves_clean_items_and_reviews_a_resubmission(page, liv
 
     reviewer = make.staff("reviewer", username="Review02")
     clean = [filer(name=f"智能网关{i}") for i in range(2)]
-    warned = filer(name="工业传感器", model="GS-100", total_sales=Decimal("100"))  # sales 1200 > 100
-    workflows.apply(warned, "reject", reviewer, reason="规格型号应属于同一通用标准属性的产品")
-    Product.update(model="GS-100 系列").where(Product.id == warned.id).execute()
-    warned = workflows.apply(Product.get_by_id(warned.id), "submit", warned.unit.user)
+    high_sales = filer(name="智能水表", total_sales=Decimal("100"))  # product sales 1200 > unit 100
+    resubmitted = filer(name="工业传感器", model="GS-100", total_sales=Decimal("100"))
+    workflows.apply(resubmitted, "reject", reviewer, reason="规格型号应属于同一通用标准属性的产品")
+    Product.update(model="GS-100 系列").where(Product.id == resubmitted.id).execute()
+    resubmitted = workflows.apply(Product.get_by_id(resubmitted.id), "submit", resubmitted.unit.user)
 
     sign_in(page, live_server, "Review02", PASSWORD, path="/admin/login")
     page.goto(live_server + "/admin/review_products/")
-    expect(page.locator("[data-state-count=pending]")).to_have_text("3")
-    screenshot(page, "review-products-queue")
+    expect(page.locator("[data-state-count=pending]")).to_have_text("4")
     messages = []
 
     def answer(dialog):
@@ -396,21 +396,29 @@ def test_reviewer_bulk_approves_clean_items_and_reviews_a_resubmission(page, liv
     page.wait_for_load_state("load")  # no asset still streaming when the form navigates away
     page.once("dialog", answer)
     page.get_by_role("button", name="批量通过").click()
-    expect(page.get_by_text("已通过2件，跳过1件")).to_be_visible(timeout=10000)
-    assert "共3件待审核" in messages[0] and "全部通过的2件将被通过" in messages[0]
-    assert [Product.get_by_id(p.id).status for p in (*clean, warned)] == ["filed", "filed", "pending"]
+    expect(page.get_by_text("已通过2件，跳过2件")).to_be_visible(timeout=10000)
+    assert "共4件待审核" in messages[0] and "全部通过的2件将被通过" in messages[0]
+    assert [Product.get_by_id(p.id).status for p in (*clean, high_sales, resubmitted)] == [
+        "filed", "filed", "pending", "pending"]
+    screenshot(page, "review-products-queue")
 
     page.wait_for_load_state("load")
-    page.get_by_role("link", name="审核", exact=True).first.click()
+    page.get_by_role("link", name="审核", exact=True).first.click()  # oldest first: 智能水表
     page.wait_for_load_state("load")
+    expect(page.get_by_role("heading", name="智能水表")).to_be_visible()
     expect(page.get_by_text("产品上年度销售额大于单位年度所有产品总销售额")).to_be_visible()
-    expect(page.locator("[data-changed=model]")).to_contain_text("GS-100 → GS-100 系列")
     page.get_by_label("常用理由").select_option(label="经济数据不一致")
     expect(page.get_by_label("理由（不通过时必填）")).to_have_value(
         "产品经济数据与单位资产信息或证明材料不一致，请核对后重新填报。")
     expect(page.get_by_role("img", name="main_image.png")).to_be_visible()
-    screenshot(page, "review-product")
-    page.wait_for_load_state("load")
     page.get_by_role("button", name="不通过", exact=True).click()
     expect(page.get_by_text("已处理：不通过")).to_be_visible(timeout=10000)
-    assert Product.get_by_id(warned.id).status == "rejected"
+    assert Product.get_by_id(high_sales.id).status == "rejected"
+
+    page.wait_for_load_state("load")
+    page.get_by_role("link", name="审核", exact=True).first.click()
+    expect(page.locator("[data-changed=model]")).to_contain_text("GS-100 → GS-100 系列")
+    expect(page.get_by_text("这是不通过后重新提交的版本")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    # Last: a full-page screenshot leaves the embedded PDF viewer holding the next click.
+    screenshot(page, "review-product")
