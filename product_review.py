@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, fn, prefetch
+from peewee import JOIN, IntegrityError, fn, prefetch
 
 import filing_rules
 import notifications
@@ -36,13 +36,16 @@ from workflows import ProductStatus
 
 OBJECT_TYPE = "product"  # ReviewClaim.object_type of product filings
 
-# The states a reviewer works through (the queue's tabs), and the time that orders each
-# queue, oldest first: when the unit submitted, asked for revocation (the status change
-# stamps updated_at; filed data is locked), or when the product was filed.
+# The states a reviewer works through (the queue's tabs), each with the time shown and
+# filtered on — when the unit submitted, asked for revocation (the status change stamps
+# updated_at; filed data is locked), or when the product was filed — and the order, oldest
+# first. The 已备案 list (where an administrator finds a product to revoke) runs to 100,000s
+# of rows: it goes in id order, which the status index yields without sorting.
 QUEUE_STATES = {
-    ProductStatus.PENDING: (_l("待审核"), Product.submitted_at, _l("提交时间")),
-    ProductStatus.REVOCATION_PENDING: (_l("撤销审核中"), Product.updated_at, _l("申请撤销时间")),
-    ProductStatus.FILED: (_l("已备案"), Product.filed_at, _l("备案时间")),
+    ProductStatus.PENDING: (_l("待审核"), Product.submitted_at, _l("提交时间"), Product.submitted_at),
+    ProductStatus.REVOCATION_PENDING: (_l("撤销审核中"), Product.updated_at, _l("申请撤销时间"),
+                                       Product.updated_at),
+    ProductStatus.FILED: (_l("已备案"), Product.filed_at, _l("备案时间"), Product.id),
 }
 
 # Every field of a filing with the manual's label, in the form's order.
@@ -85,14 +88,27 @@ def queue_query(status, args):
     the unit's name), since / until (YYYY-MM-DD, Beijing dates, inclusive) on the queue's time.
     The query selects Product with its Unit and Industry joined (no query per row).
     """
-    _label, time_field, _time_label = QUEUE_STATES.get(status, QUEUE_STATES[ProductStatus.PENDING])
     query = (
         Product.select(Product, Unit, Industry)
         .join(Unit)
         .switch(Product)
         .join(Industry, JOIN.LEFT_OUTER)
-        .where(Product.status == status)
     )
+    order = QUEUE_STATES.get(status, QUEUE_STATES[ProductStatus.PENDING])[3]
+    return _filtered(query, status, args).order_by(order.asc(nulls="LAST"), Product.id)
+
+
+def queue_count(status, args):
+    """len(queue_query(status, args)), without the joins the filters do not need."""
+    query = Product.select(Product.id)
+    if (args.get("region") or "").strip() or (args.get("unit") or "").strip():
+        query = query.join(Unit)
+    return _filtered(query, status, args).count()
+
+
+def _filtered(query, status, args):
+    time_field = QUEUE_STATES.get(status, QUEUE_STATES[ProductStatus.PENDING])[1]
+    query = query.where(Product.status == status)
     region = (args.get("region") or "").strip()
     if region:
         query = query.where(Unit.region_code.startswith(region))
@@ -114,7 +130,7 @@ def queue_query(status, args):
     until = _beijing_day(args.get("until"))
     if until is not None:
         query = query.where(time_field < until + timedelta(days=1))
-    return query.order_by(time_field.asc(nulls="LAST"), Product.id)
+    return query
 
 
 def state_counts():
@@ -171,12 +187,16 @@ def claim(product, actor):
     if not _is_reviewer(actor):
         raise workflows.PermissionDenied(_l("您没有权限执行此操作"))
     _claimable(product)
-    with db.database.atomic():
-        held = claim_of(product)
-        if held is not None and held.reviewer_id != actor.id:
-            raise workflows.AlreadyDecided(_l("该事项已由%(who)s认领", who=held.reviewer.display_name))
-        if held is None:
-            ReviewClaim.create(object_type=OBJECT_TYPE, object_id=product.id, reviewer=actor)
+    held = claim_of(product)
+    if held is None:
+        try:
+            with db.database.atomic():
+                ReviewClaim.create(object_type=OBJECT_TYPE, object_id=product.id, reviewer=actor)
+            return
+        except IntegrityError:  # claimed by someone else in the meantime
+            held = claim_of(product)
+    if held is not None and held.reviewer_id != actor.id:
+        raise workflows.AlreadyDecided(_l("该事项已由%(who)s认领", who=held.reviewer.display_name))
 
 
 def release(product, actor):

@@ -82,13 +82,14 @@ class ProductReviewView(ReviewView):
         status = _status()
         filters = _filters(request.args)
         query = product_review.queue_query(status, filters)
-        total = query.count()
+        counts = product_review.state_counts()
+        total = product_review.queue_count(status, filters) if filters else counts[status]
         pages = max(1, ceil(total / PAGE_SIZE))
         page = min(max(request.args.get("page", 0, type=int), 0), pages - 1)
         rows = list(query.paginate(page + 1, PAGE_SIZE))
         return self.render(
             "admin/review_products.html", rows=rows, total=total, page=page, pages=pages,
-            status=status, states=product_review.QUEUE_STATES, counts=product_review.state_counts(),
+            status=status, states=product_review.QUEUE_STATES, counts=counts,
             filters=filters, claims=product_review.claims_of(r.id for r in rows),
             reviewers=product_review.reviewers(), provinces=PROVINCES,
             industries=Industry.select().where(Industry.level <= 2).order_by(Industry.code),
