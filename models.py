@@ -486,9 +486,9 @@ class Product(BaseModel):
     PUBLIC_STATUSES = ("filed", "revocation_pending")
 
     class Meta:
-        # The review queues (product_review.queue_query): one state, oldest first, a page
-        # at a time — read in index order instead of sorting every filed product.
-        indexes = ((("status", "submitted_at", "id"), False), (("status", "filed_at", "id"), False))
+        # The 待审核 queue (product_review.queue_query): oldest submission first, a page at a
+        # time, read in index order. (已备案 goes in id order: the status index serves it.)
+        indexes = ((("status", "submitted_at", "id"), False),)
 
     @classmethod
     def visible_to_public(cls):
