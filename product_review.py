@@ -95,7 +95,7 @@ def queue_query(status, args):
         .join(Industry, JOIN.LEFT_OUTER)
     )
     order = QUEUE_STATES.get(status, QUEUE_STATES[ProductStatus.PENDING])[3]
-    return _filtered(query, status, args).order_by(order.asc(nulls="LAST"), Product.id)
+    return _filtered(query, status, args).order_by(order, Product.id)  # never null in its state
 
 
 def queue_count(status, args):
