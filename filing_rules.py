@@ -145,11 +145,19 @@ def _choice_of(choices, value, message):
     return value
 
 
+K_PLACES = 4  # the column keeps four decimals
+
+
 def _positive(value):
-    number = validators.money(value)
+    """系数K: a positive number with at most four decimals (stored as typed)."""
+    number = validators._decimal(value)
+    if number.normalize().as_tuple().exponent < -K_PLACES:
+        raise validators.ValidationError(_l("系数K最多四位小数"))
     if number <= 0:
         raise validators.ValidationError(_l("系数K应大于0"))
-    return number
+    if number > 10**6:
+        raise validators.ValidationError(_l("数值过大"))
+    return number.quantize(Decimal(1).scaleb(-K_PLACES))
 
 
 # ---------------------------------------------------------------- submit rules (SPEC §6.2, §6.3)
@@ -214,7 +222,16 @@ def _form_value(product, name):
     value = getattr(product, name + "_id") if hasattr(field, "rel_model") else getattr(product, name)
     if value is None:
         return ""
-    return value if isinstance(value, list) else str(value)
+    return value if isinstance(value, list) else decimal_text(value)
+
+
+def decimal_text(value):
+    """A stored value as the form shows it: decimals without trailing zeros (PostgreSQL
+    returns a numeric(10,4) K as 8.5000, which the two-decimal rules would refuse)."""
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return str(value)
 
 
 # ---------------------------------------------------------------- pre-review checks (SPEC §6.5)

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from peewee import fn
+from peewee import IntegrityError, fn
 
 from models import (
     PRODUCT_MONEY_FIELDS,
@@ -12,6 +12,7 @@ from models import (
     ProductFile,
     ProductPatent,
     Recognition,
+    Sequence,
     UnitPatent,
     db,
     today_shanghai,
@@ -67,37 +68,48 @@ def apply_update(update):
             )
 
 
+def take_number(name, used):
+    """The next number of the counter `name`, inside the caller's transaction (the row stays
+    locked until it commits, so concurrent approvals wait and never share a number).
+    `used()` gives the highest number already handed out, for a counter not created yet."""
+    if not Sequence.update(last=Sequence.last + 1).where(Sequence.name == name).execute():
+        try:
+            with db.database.atomic():  # a savepoint: a concurrent creator wins, we count on
+                Sequence.create(name=name, last=used() + 1)
+        except IntegrityError:
+            Sequence.update(last=Sequence.last + 1).where(Sequence.name == name).execute()
+    return Sequence.select(Sequence.last).where(Sequence.name == name).scalar()
+
+
 def next_filing_number(product):
     """备案号: year (4) + province division code (2) + sequence within the year (5).
 
     Example: 20264400012 — the 12th filing approved in 2026, a unit registered in
-    Guangdong (44). Unique by database constraint.
+    Guangdong (44). Unique by database constraint; the sequence comes from the counter
+    filing-<year>.
     """
     year = today_shanghai().year
     province = (product.unit.region_code or "00")[:2]
-    prefix = f"{year}"
-    # A range, not LIKE: SQLite's LIKE is case-insensitive and cannot use the unique index,
-    # so it scanned every product on every approval.
-    last = (
-        Product.select(fn.MAX(fn.SUBSTR(Product.filing_number, 7, 5)))
-        .where(Product.filing_number >= prefix, Product.filing_number < f"{year + 1}")
-        .scalar()
-    )
-    seq = int(last or 0) + 1
-    return f"{year}{province}{seq:05d}"
+
+    def used():
+        last = (Product.select(fn.MAX(fn.SUBSTR(Product.filing_number, 7, 5)))
+                .where(Product.filing_number >= f"{year}", Product.filing_number < f"{year + 1}").scalar())
+        return int(last or 0)
+
+    return f"{year}{province}{take_number(f'filing-{year}', used):05d}"
 
 
 def next_certificate_number(recognition):
     """认定证书编号: ZLCP + year (4) + sequence within the year (6), e.g. ZLCP2026000031."""
     year = today_shanghai().year
     prefix = f"ZLCP{year}"
-    last = (
-        Recognition.select(fn.MAX(Recognition.certificate_number))
-        .where(Recognition.certificate_number.startswith(prefix))
-        .scalar()
-    )
-    seq = int(last[len(prefix):]) + 1 if last else 1
-    return f"{prefix}{seq:06d}"
+
+    def used():
+        last = (Recognition.select(fn.MAX(Recognition.certificate_number))
+                .where(Recognition.certificate_number.startswith(prefix)).scalar())
+        return int(last[len(prefix):]) if last else 0
+
+    return f"{prefix}{take_number(f'certificate-{year}', used):06d}"
 
 
 # ---------------------------------------------------------------- patent watch (SPEC §6.4)

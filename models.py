@@ -270,6 +270,14 @@ class RegistryEntry(BaseModel):
 # ---------------------------------------------------------------- files
 
 
+class Sequence(BaseModel):
+    """A named counter (e.g. filing-2026): numbers handed out inside the caller's transaction,
+    so two concurrent approvals never get the same one."""
+
+    name = CharField(primary_key=True, max_length=40)
+    last = IntegerField(default=0)
+
+
 class StoredFile(BaseModel):
     """An uploaded or generated file; the bytes live in storage.py under `key`."""
 
@@ -658,6 +666,7 @@ class AuditLog(BaseModel):
 
 
 ALL_MODELS = [
+    Sequence,
     Role,
     User,
     UserRoles,

@@ -269,7 +269,8 @@ def bulk_approve(product_ids, actor):
     Notifications are delivered after each batch's commit.
     """
     ids = list(dict.fromkeys(int(i) for i in product_ids))
-    products = {p.id: p for p in _with_patents(Product.select(Product, Unit).join(Unit).where(Product.id.in_(ids)))}
+    products = {p.id: p for p in _with_patents(Product.select(Product, Unit, User).join(Unit).join(User)
+                                                 .where(Product.id.in_(ids)))}
     claims = claims_of(ids)
     approved, skipped = 0, []
     for start in range(0, len(ids), BATCH):

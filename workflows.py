@@ -643,11 +643,23 @@ def apply(obj, event, actor, reason=None, _outbox=None, **data):
             ip=_client_ip(),
             data={k: v for k, v in data.items() if isinstance(v, (str, int, float, bool))} or None,
         )
-        fresh = model.get_by_id(obj.id)
+        fresh = _after(obj, {**values, **(extra or {})})
         for template in transition.notify:
             outbox_ids += notifications.queue_event(template, fresh, reason=reason)
     if outbox_ids and _outbox is None:
         notifications.deliver_soon(outbox_ids)
+    return fresh
+
+
+def _after(obj, changed):
+    """obj as it is now in the database (this transaction wrote `changed`), without reading
+    it again; the related rows already loaded (unit, user) stay loaded."""
+    model = type(obj)
+    if set(model._meta.fields) - set(obj.__data__) - set(changed):  # loaded with some columns only
+        return model.get_by_id(obj.id)
+    fresh = model(**{**obj.__data__, **changed})
+    fresh.__rel__ = dict(obj.__rel__)
+    fresh._dirty = set()
     return fresh
 
 

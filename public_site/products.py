@@ -210,7 +210,7 @@ def _info_form(product):
                  "first_year", *(n for n, _ in filing_rules.MONEY), "market_share", "gross_margin",
                  "contribution_method", "method_k", "method_explanation", "contribution_index"):
         value = getattr(product, name)
-        data[name] = "" if value is None else str(value)
+        data[name] = "" if value is None else filing_rules.decimal_text(value)
     data["category"] = product.category_id or ""
     data["industry"] = f"{product.industry_id} {product.industry.name}" if product.industry_id else ""
     data["export_countries"] = product.export_countries or []

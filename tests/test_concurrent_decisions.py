@@ -52,3 +52,44 @@ def test_network_beyond_loopback_is_blocked_in_tests():
     # pytest-socket warns, then refuses: the warning is an error under filterwarnings.
     with pytest.raises((SocketConnectBlockedError, UserWarning), match="203.0.113.10"):
         socket.create_connection(("203.0.113.10", 80), timeout=1)
+
+
+def test_concurrent_approvals_of_different_filings_get_different_numbers(app, make):
+    reviewers = [make.staff("reviewer"), make.staff("reviewer")]
+    unit = make.approved_unit(reviewers[0])
+    AssetInfo.create(unit=unit, fiscal_year=last_fiscal_year())
+    products = [workflows.apply(make.complete_product(unit), "submit", unit.user) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def approve(reviewer, product_id):
+        with app.app_context(), db.database.connection_context():
+            product = Product.get_by_id(product_id)
+            barrier.wait()
+            try:
+                workflows.apply(product, "approve", reviewer)
+            except Exception as exc:  # noqa: BLE001 - the assertion below shows it
+                errors.append(exc)
+
+    threads = [threading.Thread(target=approve, args=(r, p.id)) for r, p in zip(reviewers, products)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    numbers = sorted(Product.get_by_id(p.id).filing_number for p in products)
+    assert len(set(numbers)) == 2 and [int(n[-5:]) for n in numbers] == [1, 2]
+
+
+def test_filing_sequence_continues_after_numbers_given_before_the_counter(make):
+    from filings import next_filing_number
+    from models import Sequence, today_shanghai
+
+    unit = make.approved_unit()
+    year = today_shanghai().year
+    Product.create(unit=unit, status="filed", filing_number=f"{year}11{41:05d}")
+    Product.create(unit=unit, status="filed", filing_number=f"{year - 1}11{99:05d}")  # last year's
+    product = make.complete_product(unit)
+    assert next_filing_number(product) == f"{year}44{42:05d}"
+    assert next_filing_number(product) == f"{year}44{43:05d}"
+    assert Sequence.get_by_id(f"filing-{year}").last == 43

@@ -129,3 +129,19 @@ def test_submission_snapshot_keeps_fields_patents_and_files(db_session, make):
     assert Decimal(data["fields"]["last_year_sales"]) == Decimal("1200")
     assert [p["core"] for p in data["patents"]] == [True]
     assert sorted(f["kind"] for f in data["files"]) == ["economic_proof", "main_image"]
+
+
+def test_k_keeps_four_decimals_and_a_stored_k_is_read_back_as_typed(db_session, make):
+    from decimal import Decimal
+
+    from filing_rules import decimal_text
+
+    assert errors_of(contribution_method="method1", method_k="0.1255", ip_investment="40",
+                     last_year_cost="800", contribution_index="0.63") == {}
+    assert errors_of(contribution_method="method1", method_k="0.12555")["method_k"] == "系数K最多四位小数"
+    assert decimal_text(Decimal("8.5000")) == "8.5" and decimal_text(Decimal("800.00")) == "800"
+    unit = make.approved_unit()
+    product = make.complete_product(unit, contribution_method="method1", method_k=Decimal("8.5000"),
+                                    ip_investment=Decimal("40"), last_year_cost=Decimal("800"),
+                                    contribution_index=Decimal("42.50"))
+    assert filing_rules(type(product).get_by_id(product.id)) == []
