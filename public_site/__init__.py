@@ -16,6 +16,10 @@ def init_app(app):
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(portal.bp, url_prefix="/portal")
+    from public_site import api, product_pages
+
+    app.register_blueprint(product_pages.bp)
+    app.register_blueprint(api.bp)
 
     @app.context_processor
     def layout_context():

@@ -79,6 +79,7 @@ def app(tmp_path_factory, smtp_server):
         "MAIL_PORT": controller.port,
         "LOGIN_RATE_LIMIT": "10000 per minute",
         "SMS_RATE_LIMIT": "10000 per minute",
+        "API_RATE_LIMIT": "10000 per minute",
         "SITE_URL": "http://127.0.0.1",
         # fast hashing in tests only
         "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": {"argon2__rounds": 1, "argon2__memory_cost": 1024},

@@ -1,0 +1,200 @@
+"""Open data API (/api/v1): public products as JSON, read-only, rate limited per IP, open to
+other origins (CORS, GET only).
+
+Fields are those of the public product page (product_pages.public_data). Lists are paged by
+an opaque cursor in id order, so a page is stable while products are added.
+"""
+
+import base64
+import binascii
+from datetime import date, datetime, time, timezone
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+from flask_babel import gettext as _
+from flask_cors import CORS
+from peewee import fn
+from werkzeug.exceptions import HTTPException
+
+from extensions import limiter
+from models import SHANGHAI, Industry, Product, Unit
+from public_site import product_pages
+from public_site.product_pages import LISTED_STATUSES, STATUS_TEXT
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+CORS(bp, methods=["GET", "OPTIONS"], origins="*", max_age=86400)
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+FIRST_YEAR = 2000
+FILTERS = ("status", "industry", "category", "province", "year", "q", "cursor", "limit")
+
+
+class BadRequest(ValueError):
+    pass
+
+
+# ---------------------------------------------------------------- errors as JSON
+
+
+@bp.errorhandler(BadRequest)
+def bad_request(error):
+    return jsonify(error=str(error)), 400
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error):
+    messages = {404: _("产品不存在或未公开"), 405: _("不支持的请求方法"),
+                429: _("请求过于频繁，请稍后再试")}
+    return jsonify(error=messages.get(error.code, error.name)), error.code
+
+
+# ---------------------------------------------------------------- parameters
+
+
+def encode_cursor(product_id):
+    return base64.urlsafe_b64encode(f"p{product_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(text):
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+        if not raw.startswith("p") or not raw[1:].isdigit():
+            raise ValueError
+        return int(raw[1:])
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadRequest(_("参数 cursor 无效")) from None
+
+
+def _limit(args):
+    text = args.get("limit", "")
+    if not text:
+        return DEFAULT_LIMIT
+    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+        raise BadRequest(_("参数 limit 须为 1 到 %(max)s 之间的整数", max=MAX_LIMIT))
+    return int(text)
+
+
+def _year_bounds(year):
+    """Naive-UTC instants of 1 January of `year` and of the next year, Beijing time."""
+    def start(y):
+        return datetime.combine(date(y, 1, 1), time(), SHANGHAI).astimezone(timezone.utc).replace(tzinfo=None)
+
+    return start(year), start(year + 1)
+
+
+def filtered(args):
+    """The public products matching the request's filters (400 on a bad value)."""
+    unknown = sorted(set(args) - set(FILTERS))
+    if unknown:
+        raise BadRequest(_("不支持的参数：%(names)s", names="、".join(unknown)))
+    query = product_pages.listed_products()
+    status = args.get("status", "").strip()
+    if status:
+        by_label = {str(label): code for code, label in STATUS_TEXT.items() if code in LISTED_STATUSES}
+        status = by_label.get(status, status)
+        if status not in LISTED_STATUSES:
+            raise BadRequest(_("参数 status 须为 filed（已备案）、notice（公示中）或 recognised（已认定）"))
+        query = product_pages.display_status_query(query, status)
+    industry = args.get("industry", "").strip().upper()
+    if industry:
+        if len(industry) == 1 and industry.isalpha():  # 门类: its 大类 are two-digit codes
+            divisions = [c for (c,) in Industry.select(Industry.code).where(Industry.parent_code == industry).tuples()]
+            if not divisions:
+                raise BadRequest(_("参数 industry 不是有效的行业代码"))
+            query = query.where(fn.SUBSTR(Product.industry, 1, 2).in_(divisions))
+        elif industry.isdigit() and 2 <= len(industry) <= 4:
+            query = query.where(Product.industry.startswith(industry))
+        else:
+            raise BadRequest(_("参数 industry 不是有效的行业代码"))
+    category = args.get("category", "").strip()
+    if category:
+        if not category.isdigit() or len(category) > 10:
+            raise BadRequest(_("参数 category 不是有效的产品分类代码"))
+        query = query.where(Product.category.startswith(category))
+    province = args.get("province", "").strip()
+    if province:
+        if not province.isdigit() or len(province) not in (2, 6):
+            raise BadRequest(_("参数 province 须为省级行政区划代码，如 44 或 440000"))
+        query = query.where(Product.unit.in_(Unit.select(Unit.id).where(Unit.region_code.startswith(province[:2]))))
+    year = args.get("year", "").strip()
+    if year:
+        if not year.isdigit() or not FIRST_YEAR <= int(year) <= date.today().year + 1:
+            raise BadRequest(_("参数 year 须为备案年份，如 2025"))
+        start, end = _year_bounds(int(year))
+        query = query.where(Product.filed_at >= start, Product.filed_at < end)
+    q = args.get("q", "").strip()
+    if q:
+        if len(q) > 100:
+            raise BadRequest(_("参数 q 不能超过100个字"))
+        query = _text_query(query, q)
+    return query
+
+
+def _text_query(query, q):
+    """Full-text search through search.public_query when it is there."""
+    try:
+        import search
+    except ImportError:
+        raise BadRequest(_("暂不支持参数 q")) from None
+    matches = search.public_query(q, {})
+    return query.where(Product.id.in_(matches.select(Product.id)))
+
+
+# ---------------------------------------------------------------- endpoints
+
+
+def _item(product):
+    data = product_pages.public_data(product)
+    return {
+        "token": data["token"],
+        "name": data["name"],
+        "model": data.get("model"),
+        "trademark": data.get("trademark"),
+        "unit_name": data["unit_name"],
+        "status": data["status"],
+        "status_label": data["status_label"],
+        "filing_number": data.get("filing_number"),
+        "filed_on": data.get("filed_on"),
+        "category": data.get("category"),
+        "industry": data.get("industry"),
+        "url": url_for("api.product", token=product.token, _external=True),
+        "page_url": url_for("products_public.detail", token=product.token, _external=True),
+    }
+
+
+@bp.get("/products")
+def products():
+    args = request.args
+    limit = _limit(args)
+    query = filtered(args)
+    cursor = args.get("cursor", "").strip()
+    if cursor:
+        query = query.where(Product.id > decode_cursor(cursor))
+    rows = list(query.order_by(Product.id).limit(limit + 1))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return jsonify(items=[_item(p) for p in rows],
+                   next_cursor=encode_cursor(rows[-1].id) if more else None)
+
+
+@bp.get("/products/<token>")
+def product(token):
+    found, status = product_pages.product_or_404(token)
+    data = product_pages.public_data(found, status)
+    if status.public:
+        data["links"] = {
+            "page": url_for("products_public.detail", token=token, _external=True),
+            "phone": product_pages.phone_url(found),
+            "qr_png": url_for("products_public.qr_png", token=token, _external=True),
+            "qr_svg": url_for("products_public.qr_svg", token=token, _external=True),
+            "image": url_for("products_public.image", token=token, _external=True) if data["has_image"] else None,
+        }
+    return jsonify(data)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from public_site.openapi import document
+
+    return jsonify(document(request.url_root.rstrip("/") + bp.url_prefix))

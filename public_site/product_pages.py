@@ -1,0 +1,308 @@
+"""Public product detail (/products/<token>), the phone page the QR code opens (/m/<token>),
+the QR codes and the product's main image.
+
+`public_data()` is the one list of what the public may see of a product; the pages and the
+open-data API (public_site/api.py) both read it, so a private field cannot leak through one
+of them alone. Economic figures, files other than the main image, contacts, phone numbers,
+case numbers and patents the unit kept private never enter it.
+"""
+
+import io
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask_babel import lazy_gettext as _l
+from PIL import Image
+
+import documents
+import patents
+import storage
+from models import (
+    Country,
+    Option,
+    Patent,
+    Product,
+    ProductFile,
+    ProductPatent,
+    Recognition,
+    shanghai_time,
+)
+from workflows import ProductStatus, RecognitionStatus
+
+bp = Blueprint("products_public", __name__)
+
+THUMB_WIDTH = 480  # phone page image: ≤ 480 px wide JPEG
+THUMB_QUALITY = 70
+
+
+# ---------------------------------------------------------------- what the public sees
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    code: str  # filed / notice / recognised / revoked / recognition_revoked / expired
+    label: object
+    public: bool  # False: only the status, the product name and the unit name are shown
+    recognition: Recognition | None = None
+
+
+STATUS_TEXT = {
+    "filed": _l("已备案"),
+    "notice": _l("公示中"),
+    "recognised": _l("已认定"),
+    "revoked": _l("已撤销"),
+    "recognition_revoked": _l("已撤销认定"),
+    "expired": _l("已过期"),
+}
+# The statuses a public listing may be filtered by.
+LISTED_STATUSES = ("filed", "notice", "recognised")
+ACTIVE_RECOGNITION = (RecognitionStatus.NOTICE, RecognitionStatus.RECOGNISED)
+
+
+def current_recognition(product):
+    """The product's latest recognition that went past 待公示 (one per yearly round)."""
+    return (Recognition.select()
+            .where(Recognition.product == product, Recognition.status != RecognitionStatus.CANDIDATE)
+            .order_by(Recognition.id.desc()).first())
+
+
+def public_status(product):
+    """What the public is told about a product, or None when it was never public (404).
+
+    已备案 while filed (also while its revocation is being reviewed), 公示中 / 已认定 from its
+    recognition. A revoked filing (已撤销), an upheld objection (已撤销认定) and a lapsed
+    recognition (已过期) are stated plainly, without the product's details."""
+    if product is None:
+        return None
+    if product.status not in Product.PUBLIC_STATUSES:
+        if product.status == ProductStatus.REVOKED:
+            return PublicStatus("revoked", STATUS_TEXT["revoked"], False)
+        return None
+    revoked = (Recognition.select().where(Recognition.product == product,
+                                          Recognition.status == RecognitionStatus.REVOKED).first())
+    if revoked is not None:  # as Product.visible_to_public(): out of public view for good
+        return PublicStatus("recognition_revoked", STATUS_TEXT["recognition_revoked"], False, revoked)
+    rec = current_recognition(product)
+    if rec is None:
+        return PublicStatus("filed", STATUS_TEXT["filed"], True)
+    if rec.status in ACTIVE_RECOGNITION:
+        return PublicStatus(rec.status, STATUS_TEXT[rec.status], True, rec)
+    return PublicStatus("expired", STATUS_TEXT["expired"], False, rec)
+
+
+def listed_products():
+    """Products in public listings: Product.visible_to_public() without lapsed recognitions
+    (a product whose latest recognition expired answers 已过期, so it is not listed)."""
+    active = Recognition.select(Recognition.product).where(Recognition.status.in_(ACTIVE_RECOGNITION))
+    expired = Recognition.select(Recognition.product).where(Recognition.status == RecognitionStatus.EXPIRED)
+    return Product.visible_to_public().where(Product.id.not_in(expired) | Product.id.in_(active))
+
+
+def display_status_query(query, code):
+    """Narrow a listing to one displayed status (已备案 / 公示中 / 已认定)."""
+    if code == "filed":
+        active = Recognition.select(Recognition.product).where(Recognition.status.in_(ACTIVE_RECOGNITION))
+        return query.where(Product.id.not_in(active))
+    latest = Recognition.select(Recognition.product).where(Recognition.status == code)
+    return query.where(Product.id.in_(latest))
+
+
+def _date(value):
+    if value is None:
+        return None
+    if hasattr(value, "hour"):
+        return shanghai_time(value, "%Y-%m-%d")
+    return value.isoformat()
+
+
+def public_patents(product, status):
+    """Linked patents the public may see: those marked 备案阶段公开, all once recognised."""
+    query = (ProductPatent.select(ProductPatent, Patent).join(Patent)
+             .where(ProductPatent.product == product).order_by(Patent.number))
+    if status.code != "recognised":
+        query = query.where(ProductPatent.public == True)  # noqa: E712 - peewee expression
+    return [{
+        "number": link.patent.display_number,
+        "name": link.patent.name,
+        "type": link.patent.kind,
+        "type_label": str(patents.KIND_LABELS.get(link.patent.kind, link.patent.kind)),
+        "legal_status": link.patent.legal_status,
+        "legal_status_label": str(patents.STATUS_LABELS.get(link.patent.legal_status,
+                                                            link.patent.legal_status)),
+    } for link in query]
+
+
+def main_image(product):
+    link = (ProductFile.select().where(ProductFile.product == product, ProductFile.kind == "main_image")
+            .order_by(ProductFile.sort, ProductFile.id).first())
+    return link.file if link else None
+
+
+def phone_url(product):
+    """The absolute address printed in the QR code."""
+    return current_app.config["SITE_URL"].rstrip("/") + url_for("products_public.phone", token=product.token)
+
+
+def _purpose(product):
+    if product.purpose == "other":
+        return product.purpose_other
+    return dict(Option.choices("filing_purpose")).get(product.purpose, product.purpose)
+
+
+def _countries(product):
+    codes = [c for c in product.export_countries or [] if c != "other"]
+    names = dict(Country.select(Country.code, Country.name_zh).where(Country.code.in_(codes)).tuples())
+    result = [names.get(c, c) for c in codes]
+    if "other" in (product.export_countries or []) and product.export_other:
+        result.append(product.export_other)
+    return result
+
+
+def public_data(product, status=None):
+    """Every field the public may see, as plain JSON-ready values. With a status that is not
+    public (revoked, expired…) only the status, the product name and the unit name."""
+    status = status or public_status(product)
+    rec = status.recognition
+    data = {
+        "token": product.token,
+        "name": product.name,
+        "unit_name": product.unit.name,
+        "status": status.code,
+        "status_label": str(status.label),
+        "public": status.public,
+    }
+    if not status.public:
+        if status.code == "revoked":
+            data["revoked_on"] = _date(product.revoked_at)
+        elif status.code == "recognition_revoked":
+            data["revoked_on"] = _date(rec.revoked_at)
+        elif status.code == "expired":
+            data["valid_until"] = _date(rec.valid_until)
+        return data
+    image = main_image(product)
+    data.update({
+        "model": product.model,
+        "trademark": product.trademark,
+        "category": {"code": product.category_id, "name": product.category.name} if product.category else None,
+        "industry": {"code": product.industry_id, "name": product.industry.name} if product.industry else None,
+        "intro": product.intro,
+        "export_countries": _countries(product),
+        "first_year": product.first_year,
+        "purpose": _purpose(product),
+        "filing_number": product.filing_number,
+        "filed_on": _date(product.filed_at),
+        "notice_start": _date(rec.notice_start) if rec else None,
+        "notice_end": _date(rec.notice_end) if rec else None,
+        "recognised_on": _date(rec.recognised_at) if rec and status.code == "recognised" else None,
+        "certificate_number": rec.certificate_number if rec and status.code == "recognised" else None,
+        "valid_until": _date(rec.valid_until) if rec and status.code == "recognised" else None,
+        "patents": public_patents(product, status),
+        "has_image": image is not None,
+    })
+    return data
+
+
+def product_or_404(token):
+    """(product, status) of a token the public may look up; 404 for unknown or never-public."""
+    product = Product.get_or_none(Product.token == token)
+    status = public_status(product)
+    if status is None:
+        abort(404)
+    return product, status
+
+
+def objection_allowed(status):
+    return status.code in ("notice", "recognised")
+
+
+# ---------------------------------------------------------------- pages
+
+
+@bp.get("/products/<token>")
+def detail(token):
+    product, status = product_or_404(token)
+    return render_template("public/product.html", product=product, data=public_data(product, status),
+                           status=status, objection=objection_allowed(status))
+
+
+@bp.get("/m/<token>")
+def phone(token):
+    product = Product.get_or_none(Product.token == token)
+    status = public_status(product)
+    if status is None:
+        return render_template("public/product_phone.html", data=None), 404
+    resp = Response(render_template("public/product_phone.html", data=public_data(product, status),
+                                    status=status))
+    resp.headers["Cache-Control"] = "public, max-age=300"
+    return resp
+
+
+def _public_image_or_404(token):
+    product, status = product_or_404(token)
+    stored = main_image(product) if status.public else None
+    if stored is None:
+        abort(404)
+    return stored
+
+
+def _image_response(data, mimetype):
+    resp = Response(data, mimetype=mimetype)
+    resp.headers["Cache-Control"] = "public, max-age=300"
+    return resp
+
+
+@bp.get("/products/<token>/image")
+def image(token):
+    """The main image of a public product (stored files are otherwise owner-only)."""
+    stored = _public_image_or_404(token)
+    return _image_response(storage.read(stored), stored.content_type)
+
+
+@bp.get("/products/<token>/thumb.jpg")
+def thumbnail(token):
+    """A small JPEG of the main image for the phone page."""
+    stored = _public_image_or_404(token)
+    return _image_response(thumbnail_bytes(stored), "image/jpeg")
+
+
+def thumbnail_bytes(stored, width=THUMB_WIDTH):
+    """≤ `width` px wide JPEG of a stored image, made once and kept under instance/cache/."""
+    cache = Path(current_app.instance_path) / "cache" / "thumbs" / f"{stored.sha256}-{width}.jpg"
+    if cache.exists():
+        return cache.read_bytes()
+    with Image.open(io.BytesIO(storage.read(stored))) as img:
+        img = img.convert("RGB")
+        img.thumbnail((width, width * 2))
+        out = io.BytesIO()
+        img.save(out, "JPEG", quality=THUMB_QUALITY, optimize=True, progressive=True)
+    data = out.getvalue()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(cache)
+    return data
+
+
+@lru_cache(maxsize=512)
+def _qr(kind, url):
+    return documents.qr_png(url) if kind == "png" else documents.qr_svg(url)
+
+
+@bp.get("/products/<token>/qr.png")
+def qr_png(token):
+    product, _status = product_or_404(token)
+    resp = _image_response(_qr("png", phone_url(product)), "image/png")
+    resp.headers["Content-Disposition"] = f'inline; filename="qr-{product.token}.png"'
+    return resp
+
+
+@bp.get("/products/<token>/qr.svg")
+def qr_svg(token):
+    product, _status = product_or_404(token)
+    resp = _image_response(_qr("svg", phone_url(product)), "image/svg+xml")
+    resp.headers["Content-Disposition"] = f'inline; filename="qr-{product.token}.svg"'
+    return resp
+
