@@ -72,12 +72,24 @@ def take_number(name, used):
     """The next number of the counter `name`, inside the caller's transaction (the row stays
     locked until it commits, so concurrent approvals wait and never share a number).
     `used()` gives the highest number already handed out, for a counter not created yet."""
-    if not Sequence.update(last=Sequence.last + 1).where(Sequence.name == name).execute():
+    number = _bump(name)
+    if number is None:
         try:
             with db.database.atomic():  # a savepoint: a concurrent creator wins, we count on
-                Sequence.create(name=name, last=used() + 1)
+                return Sequence.create(name=name, last=used() + 1).last
         except IntegrityError:
-            Sequence.update(last=Sequence.last + 1).where(Sequence.name == name).execute()
+            number = _bump(name)
+    return number
+
+
+def _bump(name):
+    """Add one to the counter; its new value, or None when the counter does not exist."""
+    update = Sequence.update(last=Sequence.last + 1).where(Sequence.name == name)
+    if db.database.returning_clause:  # PostgreSQL: one statement
+        rows = list(update.returning(Sequence.last).tuples().execute())
+        return rows[0][0] if rows else None
+    if not update.execute():
+        return None
     return Sequence.select(Sequence.last).where(Sequence.name == name).scalar()
 
 

@@ -15,6 +15,7 @@ from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 
 import notifications
+import search
 from models import (
     AssetInfo,
     AuditLog,
@@ -320,6 +321,8 @@ def effect_change_approved(change, ctx):
     if "name" in new and new["name"] != unit.name and unit.name:
         UnitNameHistory.create(unit=unit, name=unit.name)
     Unit.update(**{**new, "updated_at": utcnow()}).where(Unit.id == unit.id).execute()
+    if "name" in new:
+        search.reindex_unit(unit.id)  # its products are found by the new and the former names
     return {"decided_at": utcnow()}
 
 
@@ -544,7 +547,8 @@ def actor_roles(actor):
         return {SYSTEM}
     if actor is None or not getattr(actor, "is_authenticated", True):
         return set()
-    return set(actor.role_names)
+    # A caller deciding many items at once may look the roles up once (bulk 通过).
+    return set(getattr(actor, "cached_roles", None) or actor.role_names)
 
 
 def may(actor, transition, obj):
@@ -579,6 +583,10 @@ def _last_decision(obj, kind):
         .order_by(AuditLog.id.desc())
         .first()
     )
+
+
+# Kinds whose transitions change what public search shows of a product.
+REINDEXED = ("product", "recognition", "update")
 
 
 def apply(obj, event, actor, reason=None, _outbox=None, **data):
@@ -631,6 +639,8 @@ def apply(obj, event, actor, reason=None, _outbox=None, **data):
         extra = transition.effect(obj, ctx) if transition.effect else {}
         if extra:
             model.update(**extra).where(model.id == obj.id).execute()
+        if kind in REINDEXED:  # the product's public status or text may have changed
+            search.reindex([obj.id if kind == "product" else obj.product_id])
         AuditLog.create(
             actor=None if actor == SYSTEM else actor,
             actor_name=_actor_name(actor),
