@@ -57,6 +57,7 @@ STEP_UPLOADS = {
     "materials": ("economic_proof", "production_licence", "certification", "intro_image", "intro_video"),
 }
 PICK_PAGE = 10
+LIST_PAGE = 20
 REVOCATION_REASON_MAX = 500
 
 
@@ -106,11 +107,14 @@ def products():
     q = request.args.get("q", "").strip()
     if q:
         query = query.where(Product.name.contains(q) | Product.model.contains(q))
-    rows = list(query.order_by(Product.updated_at.desc()))
+    total = query.count()
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows = list(query.order_by(Product.updated_at.desc(), Product.id.desc()).paginate(page, LIST_PAGE))
     prompted = list(Product.select().where(Product.unit == unit, Product.status == "filed",
                                            Product.revocation_prompt_at.is_null(False)))
     return render_template("portal/products.html", unit=unit, tabs=TABS, tab=tab, tab_counts=tab_counts,
-                           rows=rows, q=q, blockers=filing_blockers(unit), prompted=prompted)
+                           rows=rows, q=q, blockers=filing_blockers(unit), prompted=prompted,
+                           page=page, total=total, per_page=LIST_PAGE)
 
 
 @bp.post("/products/new")

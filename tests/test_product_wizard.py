@@ -267,3 +267,15 @@ def test_a_rejected_filing_shows_the_reason_on_every_step_and_can_be_edited(clie
         assert "data-rejection" in html and "规格型号填写不规范" in html and "不通过" in html, step
     client.post(f"/portal/products/{product.id}/info", data={"name": "动力电池管理系统", "model": "BMS-3000"})
     assert Product.get_by_id(product.id).model == "BMS-3000"
+
+
+def test_the_list_is_paginated_and_searchable(client, login, unit):
+    for n in range(23):
+        Product.create(unit=unit, name=f"储能电池{n:02d}", model=f"M{n}")
+    login(unit.user)
+    first = client.get("/portal/products?tab=draft").get_data(as_text=True)
+    assert first.count("储能电池") == 20 and "第1页，共2页" in first
+    second = client.get("/portal/products?tab=draft&page=2").get_data(as_text=True)
+    assert second.count("储能电池") == 3
+    found = client.get("/portal/products?tab=draft&q=M22").get_data(as_text=True)
+    assert "储能电池22" in found and "储能电池21" not in found
