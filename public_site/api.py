@@ -11,9 +11,9 @@ from datetime import date, datetime, time, timezone
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_cors import CORS
 from peewee import fn
-from werkzeug.exceptions import HTTPException
 
 from extensions import limiter
 from models import SHANGHAI, Industry, Product, Unit
@@ -21,7 +21,7 @@ from public_site import product_pages
 from public_site.product_pages import LISTED_STATUSES, STATUS_TEXT
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-CORS(bp, methods=["GET", "OPTIONS"], origins="*", max_age=86400)
+CORS(bp, methods=["GET", "OPTIONS"], origins="*", send_wildcard=True, max_age=86400)
 limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)
 
 DEFAULT_LIMIT = 20
@@ -42,11 +42,17 @@ def bad_request(error):
     return jsonify(error=str(error)), 400
 
 
-@bp.errorhandler(HTTPException)
+ERRORS = {404: _l("产品不存在或未公开"), 405: _l("不支持的请求方法"), 429: _l("请求过于频繁，请稍后再试")}
+
+
+# Registered per code: the site's own 404/429 handlers (HTML pages) are code-specific too, and a
+# code-specific handler wins over a class-based one.
 def http_error(error):
-    messages = {404: _("产品不存在或未公开"), 405: _("不支持的请求方法"),
-                429: _("请求过于频繁，请稍后再试")}
-    return jsonify(error=messages.get(error.code, error.name)), error.code
+    return jsonify(error=str(ERRORS[error.code])), error.code
+
+
+for _code in ERRORS:
+    bp.register_error_handler(_code, http_error)
 
 
 # ---------------------------------------------------------------- parameters
