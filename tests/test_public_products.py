@@ -240,3 +240,94 @@ def test_qr_codes_point_at_the_phone_page(client, make, app):
     svg = client.get(f"/products/{product.token}/qr.svg")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
     assert svg.data == documents.qr_svg(url)
+
+
+# ---------------------------------------------------------------- in a browser
+
+
+def photo(width=2400, height=1800):
+    """A photo-like PNG (gradients, shapes, some grain): several MB, like a camera upload."""
+    import random
+
+    from PIL import ImageDraw, ImageFilter
+
+    rng = random.Random(7)
+    img = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    draw = ImageDraw.Draw(img)
+    for _ in range(60):
+        x, y = rng.randrange(width), rng.randrange(height)
+        r = rng.randrange(40, 400)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=tuple(rng.randrange(256) for _ in range(3)))
+    img = img.filter(ImageFilter.GaussianBlur(3))
+    grain = Image.effect_noise((width, height), 24).convert("RGB")
+    img = Image.blend(img, grain, 0.12)
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def with_photo(product):
+    big = storage.save_bytes(photo(), "photo.png", "png", owner=product.unit.user)
+    ProductFile.update(file=big).where(ProductFile.product == product, ProductFile.kind == "main_image").execute()
+    return big
+
+
+@pytest.mark.browser
+def test_phone_page_is_light_and_readable_without_javascript(page, live_server, make, browser):
+    from conftest import screenshot
+
+    product = filed_product(make)
+    recognition(product, make, to="recognised")
+    stored = with_photo(product)
+    assert stored.size > 1_000_000
+    context = browser.new_context(java_script_enabled=False, locale="zh-CN",
+                                  viewport={"width": 375, "height": 812}, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True)
+    phone = context.new_page()
+    finished = []
+    phone.on("requestfinished", lambda request: finished.append(request))
+    phone.goto(f"{live_server}/m/{product.token}")
+    phone.wait_for_load_state("load")
+    sizes = {r.url: r.sizes() for r in finished}
+    total = sum(s["responseBodySize"] + s["responseHeadersSize"] for s in sizes.values())
+    print(f"phone page: {len(sizes)} responses, {total} bytes", {u.rsplit('/', 1)[1]: s["responseBodySize"]
+                                                                for u, s in sizes.items()})
+    assert total <= 100 * 1024, sizes
+    assert any(u.endswith("/thumb.jpg") for u in sizes) and len(sizes) == 2  # the page and its image
+    status = phone.locator(".st")
+    assert status.inner_text() == "已认定"
+    assert status.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 28
+    box = status.bounding_box()
+    assert box["y"] < 120 and box["height"] >= 40  # first, in large type
+    assert phone.get_by_role("heading", name="动力电池管理系统").is_visible()
+    assert phone.get_by_text("证书编号").is_visible() and phone.get_by_text(product.filing_number).is_visible()
+    image = phone.get_by_role("img")
+    assert image.evaluate("e => e.naturalWidth") == 480 and image.bounding_box()["width"] <= 375
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
+    screenshot(phone, "public-product-phone-375")
+    context.close()
+
+
+@pytest.mark.browser
+def test_product_and_phone_pages_have_no_serious_accessibility_violations(page, live_server, make):
+    from axe_playwright_python.sync_playwright import Axe
+
+    from conftest import screenshot
+
+    product = filed_product(make, trademark="星河", export_countries=["US", "DE"])
+    recognition(product, make, to="recognised")
+    with_photo(product)
+    axe = Axe()
+    for path, name in ((f"/products/{product.token}", "public-product-desktop"),
+                       (f"/m/{product.token}", None), ("/m/nosuchtoken", None)):
+        page.goto(live_server + path)
+        page.wait_for_load_state("load")
+        violations = [v for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+        assert not violations, (path, [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations])
+        if name:
+            screenshot(page, name)
+    page.goto(f"{live_server}/products/{product.token}")
+    assert page.get_by_role("heading", name="动力电池管理系统").is_visible()
+    assert page.get_by_role("link", name="我有异议").get_attribute("href") == f"/objections/new?product={product.token}"
+    qr = page.get_by_role("img", name="扫码在手机上查看本产品")
+    assert qr.evaluate("e => e.complete && e.naturalWidth > 0")
