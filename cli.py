@@ -47,7 +47,12 @@ def migrate_to_head():
     with db.database.connection_context():
         if isinstance(db.database.obj, SqliteDatabase):
             db.database.execute_sql("PRAGMA journal_mode=wal")
-        return router().run()
+        done = router().run()
+        if "005_search_index" in done:  # a new, empty search index: fill it
+            import search
+
+            search.reindex_all()
+        return done
 
 
 @zlcp.command("migrate")
@@ -79,6 +84,16 @@ def seed_command(demo):
         if demo:
             for line in load_demo():
                 click.echo(line)
+
+
+@zlcp.command("reindex")
+def reindex_command():
+    """Rebuild the search index of public products (产品信息查询)."""
+    import search
+
+    with db.database.connection_context():
+        n = search.reindex_all()
+    click.echo(f"已重建检索索引：公开产品 {n} 个。")
 
 
 @zlcp.command("import-categories")

@@ -12,6 +12,7 @@ from workflows import status_label
 
 def init_app(app):
     from public_site import auth, patents_pages, portal, products, public, verification  # noqa: F401
+    from public_site import search_pages  # noqa: F401 - routes on the public blueprint
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)

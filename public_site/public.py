@@ -9,7 +9,11 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/")
 def home():
-    return render_template("public/home.html")
+    import search
+
+    return render_template("public/home.html", counts=search.status_counts(), latest=search.latest(10),
+                           notices=search.latest(20, status="notice"),
+                           status_labels=search.PUBLIC_STATUS_LABELS)
 
 
 @bp.get("/pages/<slug>")

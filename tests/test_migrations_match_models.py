@@ -8,6 +8,7 @@ from playhouse.db_url import connect
 
 from cli import router, scratch_postgres
 from models import ALL_MODELS, db
+from search import INDEX_TABLES
 
 
 def _describe(database):
@@ -15,8 +16,8 @@ def _describe(database):
     tables = {}
     uniques = set()
     for table in database.get_tables():
-        if table == "migratehistory":
-            continue
+        if table == "migratehistory" or table.startswith(INDEX_TABLES):
+            continue  # the search index (search.py) is built by SQL in its migration
         cols = {c.name: (c.data_type.lower().split("(")[0], c.null) for c in database.get_columns(table)}
         tables[table] = cols
         for idx in database.get_indexes(table):

@@ -1,0 +1,79 @@
+"""产品信息查询 (/search): search box, facets, sort, pages, CSV/XLSX export of the results,
+and the main image of a public product for the result cards."""
+
+import io
+
+from flask import abort, render_template, request, send_file, url_for
+
+import search
+import storage
+from models import Product, ProductFile, StoredFile, today_shanghai
+from public_site.public import bp
+
+PER_PAGE = 20
+
+
+def _args():
+    """(q, filters, sort) from the query string: every argument but q/sort/page is a filter
+    (unknown ones are reported by search.clean)."""
+    q = request.args.get("q", "")
+    sort = request.args.get("sort", "relevance")
+    filters = {k: v for k, v in request.args.items() if k not in ("q", "sort", "page")}
+    return q, filters, sort
+
+
+@bp.get("/search")
+def search_page():
+    q, filters, sort = _args()
+    results = search.search(q, filters, sort=sort, page=request.args.get("page", 1), per_page=PER_PAGE)
+
+    def link(endpoint="public.search_page", **changes):
+        """This page's URL with some arguments changed (None removes one); back to page 1."""
+        args = {"q": results.q, "sort": results.sort, **{k: str(v) for k, v in results.filters.items()}}
+        args.update(changes)
+        return url_for(endpoint, **{k: v for k, v in args.items() if v not in (None, "")})
+
+    def facet_link(name, f):
+        """Select a facet value, or, for the selected one, step back out of it."""
+        if name == "division":
+            return link(industry=search.section_of(f.value) if f.selected else f.value)
+        if not f.selected:
+            return link(**{name: f.value})
+        if name == "category" and len(f.value) > 2:
+            return link(category=f.value[:-2])
+        return link(**{name: None})
+
+    return render_template("public/search.html", results=results, link=link, facet_link=facet_link,
+                           status_labels=search.PUBLIC_STATUS_LABELS, filter_labels=search.FILTER_LABELS,
+                           export_limit=search.EXPORT_LIMIT)
+
+
+@bp.get("/search/export.<fmt>")
+def search_export(fmt):
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    q, filters, sort = _args()
+    data = search.export_dataset(q, filters, sort)
+    name = f"产品信息查询-{today_shanghai():%Y%m%d}.{fmt}"
+    if fmt == "csv":
+        body = ("\ufeff" + data.export("csv")).encode("utf-8")  # BOM: Excel opens it as UTF-8
+        mimetype = "text/csv; charset=utf-8"
+    else:
+        body = data.export("xlsx")
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=name)
+
+
+@bp.get("/search/image/<token>")
+def product_image(token):
+    """The main image of a public product (its other files stay private)."""
+    product = Product.visible_to_public().where(Product.token == token).first()
+    if product is None:
+        abort(404)
+    stored = (StoredFile.select().join(ProductFile)
+              .where(ProductFile.product == product, ProductFile.kind == "main_image",
+                     StoredFile.kind.in_(search.IMAGE_KINDS))
+              .order_by(ProductFile.sort, ProductFile.id).first())
+    if stored is None:
+        abort(404)
+    return send_file(io.BytesIO(storage.read(stored)), mimetype=stored.content_type, max_age=3600)

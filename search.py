@@ -1,0 +1,547 @@
+"""产品信息查询: full-text search over public products, one interface, two backends.
+
+Chinese has no spaces, so text is cut the way Lucene's `cjk` analyzer does it: every run
+of CJK characters gives its overlapping bigrams and its single characters; ASCII words and
+numbers are lower-cased words. 动力电池 → 动力 力电 电池 动 力 电 池. A query is cut the same
+way (a run of two or more characters gives its bigrams only) and matched as an AND of its
+tokens: 电池 finds 动力电池管理系统, a one-character query works, and no query text ever
+reaches the database's query syntax (`"`, `*`, AND, NEAR( are separators like any other).
+
+The index is one row per public product in `searchdoc`: the public status (filed / notice /
+recognised) and the facet columns, denormalised so filters and counts never join. The text
+lives in an FTS5 table `searchfts` (rowid = product id) on SQLite and in a `tsvector`
+column with a GIN index on PostgreSQL (built from our own tokens, cast directly, so the
+database's parser and locale play no part). Migration 005 creates both.
+
+workflows.apply() calls reindex() for the product in the transaction that changes a
+product's or a recognition's status, and for a unit's products when its name changes;
+`flask zlcp reindex` rebuilds everything.
+"""
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from peewee import (
+    SQL,
+    Cast,
+    CharField,
+    DateTimeField,
+    Expression,
+    Field,
+    ForeignKeyField,
+    JOIN,
+    IntegerField,
+    Model,
+    NodeList,
+    PostgresqlDatabase,
+    Value,
+    fn,
+)
+
+from models import (
+    Industry,
+    Product,
+    ProductCategory,
+    Recognition,
+    Unit,
+    UnitNameHistory,
+    db,
+    shanghai_time,
+)
+from regions import PROVINCES, province_of
+
+MAX_QUERY = 100  # characters; longer queries are cut, with a message
+MAX_TOKENS = 40
+EXPORT_LIMIT = 5000
+IMAGE_KINDS = ("png", "jpg", "bmp")
+INDEX_TABLES = ("searchdoc", "searchfts")  # created by migration 005, not by models.py
+
+FILTERS = ("status", "industry", "category", "province", "year")
+
+# The three public states. A product leaves search when its recognition is revoked.
+PUBLIC_STATUS_LABELS = {
+    "filed": _l("已备案"),
+    "notice": _l("公示中"),
+    "recognised": _l("已认定"),
+}
+
+# ---------------------------------------------------------------- tokens
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
+_RUNS = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
+
+
+def _runs(text):
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    for match in _RUNS.finditer(text):
+        yield match.group(1), match.group(2)
+
+
+def tokens(text):
+    """Index tokens of `text`: CJK bigrams and unigrams, words, in order."""
+    out = []
+    for cjk, word in _runs(text):
+        if word:
+            out.append(word)
+            continue
+        out += [cjk[i:i + 2] for i in range(len(cjk) - 1)]
+        out += list(cjk)
+    return out
+
+
+def query_tokens(text):
+    """Search tokens of a query: bigrams of each CJK run (the character itself for a
+    one-character run), words; duplicates dropped, at most MAX_TOKENS."""
+    out = []
+    for cjk, word in _runs(text):
+        found = [word] if word else [cjk] if len(cjk) == 1 else [cjk[i:i + 2] for i in range(len(cjk) - 1)]
+        out += [t for t in found if t not in out]
+    return out[:MAX_TOKENS]
+
+
+def _is_word(token):
+    return not ("\u3040" <= token[0] <= "\ufaff")
+
+
+# ---------------------------------------------------------------- the index
+
+
+class TSVectorField(Field):
+    field_type = "TSVECTOR"  # a nullable, unused TEXT column on SQLite
+
+
+class SearchDoc(Model):
+    """One public product as search sees it (table from migration 005)."""
+
+    product = ForeignKeyField(Product, primary_key=True, column_name="product_id", on_delete="CASCADE")
+    status = CharField(max_length=20)
+    section = CharField(max_length=1, default="")  # GB/T 4754 门类 letter
+    industry = CharField(max_length=4, default="")  # the product's industry code
+    category = CharField(max_length=10, default="")
+    province = CharField(max_length=2, default="")
+    year = IntegerField(null=True)  # filing year, Asia/Shanghai
+    filed_at = DateTimeField(null=True)
+    document = TSVectorField(null=True)  # PostgreSQL: the text's tokens
+
+    class Meta:
+        database = db.database
+        table_name = "searchdoc"
+
+
+def is_postgres():
+    database = getattr(db.database, "obj", db.database)
+    return isinstance(database, PostgresqlDatabase)
+
+
+def public_status(recognition_statuses):
+    """filed / notice / recognised, or None when a recognition was revoked."""
+    statuses = set(recognition_statuses)
+    if "revoked" in statuses:
+        return None
+    if "recognised" in statuses:
+        return "recognised"
+    if "notice" in statuses:
+        return "notice"
+    return "filed"
+
+
+_sections = {}
+
+
+def section_of(industry_code):
+    """The 门类 letter of an industry code (walks the Industry parents once per division)."""
+    if not industry_code:
+        return ""
+    if industry_code.isalpha():
+        return industry_code[:1]
+    division = industry_code[:2]
+    if division not in _sections:
+        row = Industry.get_or_none(Industry.code == division)
+        _sections[division] = (row.parent_code or "") if row else ""
+    return _sections[division]
+
+
+def _documents(product_ids):
+    """(searchdoc row, weighted token fields) of each public product among product_ids."""
+    query = (Product.select(Product.id, Product.name, Product.model, Product.trademark, Product.intro,
+                            Product.industry, Product.category, Product.filed_at, Product.unit,
+                            Unit.id, Unit.name, Unit.credit_code, Unit.region_code)
+             .join(Unit).where(Product.status.in_(Product.PUBLIC_STATUSES), Product.id.in_(product_ids)))
+    products = list(query)
+    if not products:
+        return []
+    recognitions = {}
+    for pid, status in (Recognition.select(Recognition.product, Recognition.status)
+                        .where(Recognition.product.in_([p.id for p in products])).tuples()):
+        recognitions.setdefault(pid, []).append(status)
+    former = {}
+    for uid, name in (UnitNameHistory.select(UnitNameHistory.unit, UnitNameHistory.name)
+                      .where(UnitNameHistory.unit.in_(list({p.unit_id for p in products}))).tuples()):
+        former.setdefault(uid, []).append(name)
+    docs = []
+    for p in products:
+        status = public_status(recognitions.get(p.id, ()))
+        if status is None:
+            continue
+        year = int(shanghai_time(p.filed_at, "%Y")) if p.filed_at else None
+        row = {"product_id": p.id, "status": status, "section": section_of(p.industry_id),
+               "industry": p.industry_id or "", "category": p.category_id or "",
+               "province": province_of(p.unit.credit_code, p.unit.region_code), "year": year,
+               "filed_at": p.filed_at}
+        fields = {
+            "title": tokens(" ".join((p.name, p.model, p.trademark))),
+            "unit": tokens(" ".join([p.unit.name, *former.get(p.unit_id, ())])),
+            "body": tokens(p.intro),
+        }
+        docs.append((row, fields))
+    return docs
+
+
+DOC_COLUMNS = ("product_id", "status", "section", "industry", "category", "province", "year", "filed_at")
+WEIGHTS = {"title": "A", "unit": "B", "body": "D"}
+
+
+def _tsvector(fields):
+    """A tsvector literal with positions and weights (title A, unit B, intro D)."""
+    lexemes, position = {}, 0
+    for name, toks in fields.items():
+        for tok in toks:
+            position = min(position + 1, 16383)
+            lexemes.setdefault(tok, []).append(f"{position}{WEIGHTS[name]}")
+    return " ".join("'" + tok.replace("\\", "\\\\").replace("'", "''") + "':" + ",".join(pos[:50])
+                    for tok, pos in lexemes.items())
+
+
+def _insert(rows, columns, casts=None, batch=400):
+    """Multi-row INSERT with bound parameters (one round trip per batch)."""
+    if not rows:
+        return
+    param = getattr(db.database, "obj", db.database).param
+    casts = casts or {}
+    one = "(" + ", ".join(param + casts.get(c, "") for c in columns) + ")"
+    table = "searchfts" if "rowid" in columns else "searchdoc"
+    names = ", ".join(f'"{c}"' for c in columns)
+    for start in range(0, len(rows), batch):
+        chunk = rows[start:start + batch]
+        db.database.execute_sql(f'INSERT INTO "{table}" ({names}) VALUES ' + ", ".join([one] * len(chunk)),
+                                [v for row in chunk for v in row])
+
+
+def _write(docs):
+    if is_postgres():
+        _insert([[row[c] for c in DOC_COLUMNS] + [_tsvector(fields)] for row, fields in docs],
+                DOC_COLUMNS + ("document",), casts={"document": "::tsvector"})
+        return
+    _insert([[row[c] for c in DOC_COLUMNS] for row, _ in docs], DOC_COLUMNS)
+    _insert([[row["product_id"], *(" ".join(fields[k]) for k in ("title", "unit", "body"))]
+             for row, fields in docs], ("rowid", "title", "unit", "body"))
+
+
+def reindex(product_ids):
+    """Bring the index rows of these products up to date (inside the caller's transaction)."""
+    ids = sorted({int(i) for i in product_ids})
+    with db.database.atomic():
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            # On SQLite a trigger removes the searchfts row with its searchdoc row.
+            SearchDoc.delete().where(SearchDoc.product.in_(chunk)).execute()
+            _write(_documents(chunk))
+
+
+def reindex_unit(unit_id):
+    reindex(pid for (pid,) in Product.select(Product.id).where(Product.unit == unit_id).tuples())
+
+
+def reindex_all(batch=2000, progress=None):
+    """Rebuild the whole index; returns the number of public products indexed."""
+    with db.database.atomic():
+        SearchDoc.delete().execute()
+        if not is_postgres():
+            db.database.execute_sql('DELETE FROM "searchfts"')
+        ids = [pid for (pid,) in Product.select(Product.id).where(Product.status.in_(Product.PUBLIC_STATUSES))
+               .order_by(Product.id).tuples()]
+        for start in range(0, len(ids), batch):
+            _write(_documents(ids[start:start + batch]))
+            if progress:
+                progress(min(start + batch, len(ids)), len(ids))
+    return SearchDoc.select().count()
+
+
+# ---------------------------------------------------------------- queries
+
+
+def _match(toks):
+    """A condition on SearchDoc: its text has every token (word tokens as prefixes)."""
+    if is_postgres():
+        text = " & ".join(f"'{t}'" + (":*" if _is_word(t) else "") for t in toks)
+        return Expression(SearchDoc.document, "@@", Cast(Value(text), "tsquery")), text
+    text = " ".join(f'"{t}"' + ("*" if _is_word(t) else "") for t in toks)
+    return SearchDoc.product.in_(SQL('(SELECT rowid FROM "searchfts" WHERE "searchfts" MATCH ?)', [text])), text
+
+
+def _filter_conditions(filters, skip=()):
+    conds = []
+    for name, value in filters.items():
+        if name in skip:
+            continue
+        if name == "status":
+            conds.append(SearchDoc.status == value)
+        elif name == "industry":
+            conds.append(SearchDoc.section == value if value.isalpha() else SearchDoc.industry.startswith(value))
+        elif name == "category":
+            conds.append(SearchDoc.category.startswith(value))
+        elif name == "province":
+            conds.append(SearchDoc.province == value)
+        elif name == "year":
+            conds.append(SearchDoc.year == value)
+    return conds
+
+
+def clean(q, filters):
+    """(query text, token list, valid filters, messages) from raw user input."""
+    messages = []
+    q = (q or "").strip()
+    if len(q) > MAX_QUERY:
+        q = q[:MAX_QUERY]
+        messages.append(_l("查询内容过长，已截取前%(n)s个字。", n=MAX_QUERY))
+    toks = query_tokens(q)
+    if q and not toks:
+        messages.append(_l("查询内容中没有可检索的文字或数字，已显示全部产品。"))
+    valid = {}
+    for name, value in (filters or {}).items():
+        value = str(value if value is not None else "").strip()
+        if not value:
+            continue
+        if name not in FILTERS:
+            messages.append(_l("已忽略不支持的筛选条件“%(name)s”。", name=str(name)[:20]))
+            continue
+        good = {
+            "status": value in PUBLIC_STATUS_LABELS,
+            "industry": re.fullmatch(r"[A-T]|\d{2,4}", value) is not None,
+            "category": re.fullmatch(r"\d{2,10}", value) is not None,
+            "province": value in PROVINCES,
+            "year": re.fullmatch(r"(19|20)\d\d", value) is not None,
+        }[name]
+        if good:
+            valid[name] = int(value) if name == "year" else value
+        else:
+            messages.append(_l("筛选条件“%(name)s”的取值无效，已忽略。", name=FILTER_LABELS[name]))
+    return q, toks, valid, messages
+
+
+FILTER_LABELS = {
+    "status": _l("状态"),
+    "industry": _l("产品所属行业"),
+    "category": _l("产品分类"),
+    "province": _l("省份"),
+    "year": _l("备案年度"),
+}
+
+
+def _doc_query(toks, filters, skip=()):
+    query = SearchDoc.select(SearchDoc.product)
+    conds = _filter_conditions(filters, skip)
+    if toks:
+        conds.append(_match(toks)[0])
+    return query.where(*conds) if conds else query
+
+
+def public_query(q, filters):
+    """Public products matching q and the filters (a Product query, no ordering)."""
+    _q, toks, valid, _messages = clean(q, filters)
+    ids = _doc_query(toks, valid).select(SearchDoc.product)
+    return Product.visible_to_public().where(Product.id.in_(ids))
+
+
+def _ordered_ids(toks, filters, sort, limit, offset):
+    query = _doc_query(toks, filters).select(SearchDoc.product)
+    if toks and sort == "relevance":
+        if is_postgres():
+            rank = fn.ts_rank(SearchDoc.document, Cast(Value(_match(toks)[1]), "tsquery"))
+            query = query.order_by(rank.desc(), SearchDoc.filed_at.desc(), SearchDoc.product.desc())
+        else:
+            # bm25 needs the MATCH in its own query: rank the text matches among the filtered rows.
+            text = _match(toks)[1]
+            sql, params = _doc_query((), filters).select(SearchDoc.product).sql() if filters else ("", [])
+            inner = f' AND rowid IN ({sql})' if filters else ""
+            cursor = db.database.execute_sql(
+                f'SELECT rowid FROM "searchfts" WHERE "searchfts" MATCH ?{inner} '
+                "ORDER BY bm25(\"searchfts\", 10.0, 4.0, 1.0), rowid DESC LIMIT ? OFFSET ?",
+                [text, *params, limit, offset])
+            return [row[0] for row in cursor.fetchall()]
+    else:
+        query = query.order_by(SearchDoc.filed_at.desc(), SearchDoc.product.desc())
+    return [pid for (pid,) in query.limit(limit).offset(offset).tuples()]
+
+
+def _products(ids):
+    """Public products by id in the given order, with unit, status and main image loaded."""
+    from models import ProductFile, StoredFile
+
+    if not ids:
+        return []
+    rows = {p.id: p for p in Product.visible_to_public().select(Product, Unit).join(Unit)
+            .where(Product.id.in_(ids))}
+    statuses = dict(SearchDoc.select(SearchDoc.product, SearchDoc.status)
+                    .where(SearchDoc.product.in_(ids)).tuples())
+    images = {}
+    for pid, key, public in (ProductFile.select(ProductFile.product, StoredFile.key, StoredFile.public)
+                             .join(StoredFile)
+                             .where(ProductFile.product.in_(ids), ProductFile.kind == "main_image",
+                                    StoredFile.kind.in_(IMAGE_KINDS))
+                             .order_by(ProductFile.sort, ProductFile.id).tuples()):
+        images.setdefault(pid, (key, public))
+    out = []
+    for pid in ids:
+        if pid in rows:
+            product = rows[pid]
+            # (key, public): a public file is served by /files/<key>, others by the search's route
+            product.main_image = images.get(pid)
+            product.public_status = statuses.get(pid, "filed")
+            out.append(product)
+    return out
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class Results:
+    items: list
+    total: int
+    page: int
+    pages: int
+    per_page: int
+    facets: dict
+    q: str = ""
+    filters: dict = field(default_factory=dict)
+    sort: str = "relevance"
+    messages: list = field(default_factory=list)
+
+
+def _counts(toks, filters, skip, column):
+    query = (_doc_query(toks, filters, skip).select(column.alias("v"), fn.COUNT(SQL("*")).alias("n"))
+             .group_by(column))
+    return {v: n for v, n in query.tuples() if v not in (None, "")}
+
+
+def facets(toks, filters):
+    """Counts per value of each filter, each ignoring its own selection (so a selected
+    province still lists the others), plus the divisions of the selected industry section."""
+    out = {}
+    selected = {k: str(v) for k, v in filters.items()}
+    counts = _counts(toks, filters, ("status",), SearchDoc.status)
+    out["status"] = [FacetValue(k, str(label), counts.get(k, 0), selected.get("status") == k)
+                     for k, label in PUBLIC_STATUS_LABELS.items()]
+
+    industry = selected.get("industry", "")
+    counts = _counts(toks, filters, ("industry",), SearchDoc.section)
+    names = dict(Industry.select(Industry.code, Industry.name).where(Industry.level == 1).tuples())
+    section = industry if industry.isalpha() else section_of(industry)
+    out["industry"] = sorted((FacetValue(k, names.get(k, k), n, k == section) for k, n in counts.items()),
+                             key=lambda f: -f.count)
+    out["division"] = []
+    if section:
+        division = fn.SUBSTR(SearchDoc.industry, 1, 2)
+        counts = _counts(toks, {**filters, "industry": section}, (), division)
+        names = dict(Industry.select(Industry.code, Industry.name).where(Industry.parent_code == section).tuples())
+        out["division"] = sorted((FacetValue(k, names.get(k, k), n, industry[:2] == k) for k, n in counts.items()),
+                                 key=lambda f: -f.count)
+
+    category = selected.get("category", "")
+    # Drill down: the categories one level below the selected one (2-digit classes first).
+    parent = category[:-2] if len(category) == 10 else category
+    depth = len(parent) + 2
+    counts = _counts(toks, {k: v for k, v in filters.items() if k != "category"} | (
+        {"category": parent} if parent else {}), (), fn.SUBSTR(SearchDoc.category, 1, depth))
+    names = dict(ProductCategory.select(ProductCategory.code, ProductCategory.name)
+                 .where(ProductCategory.code.in_(list(counts))).tuples()) if counts else {}
+    out["category"] = sorted((FacetValue(k, names.get(k, k), n, k == category) for k, n in counts.items()),
+                             key=lambda f: -f.count)
+
+    counts = _counts(toks, filters, ("province",), SearchDoc.province)
+    out["province"] = sorted((FacetValue(k, PROVINCES.get(k, k), n, selected.get("province") == k)
+                              for k, n in counts.items()), key=lambda f: -f.count)
+    counts = _counts(toks, filters, ("year",), SearchDoc.year)
+    out["year"] = [FacetValue(str(k), str(k), n, selected.get("year") == str(k))
+                   for k, n in sorted(counts.items(), reverse=True)]
+    return out
+
+
+def search(q, filters, sort="relevance", page=1, per_page=20, with_facets=True):
+    """One page of public products matching q and the filters. Never raises on user input:
+    bad filters are dropped, a page past the end shows the last page; `messages` says so."""
+    q, toks, valid, messages = clean(q, filters)
+    sort = sort if sort in ("relevance", "date") else "relevance"
+    try:
+        page = max(int(page), 1)
+    except (TypeError, ValueError):
+        page = 1
+    per_page = max(1, min(int(per_page), 100))
+    total = _doc_query(toks, valid).count()
+    pages = max(math.ceil(total / per_page), 1)
+    if page > pages:
+        if total:
+            messages.append(_l("页码超出范围，已显示最后一页。"))
+        page = pages
+    ids = _ordered_ids(toks, valid, sort, per_page, (page - 1) * per_page) if total else []
+    return Results(items=_products(ids), total=total, page=page, pages=pages, per_page=per_page,
+                   facets=facets(toks, valid) if with_facets else {}, q=q, filters=valid,
+                   sort=sort, messages=messages)
+
+
+def export_rows(q, filters, sort="relevance", limit=EXPORT_LIMIT):
+    """The public columns of the first `limit` results, in page order, for CSV/XLSX."""
+    _q, toks, valid, _messages = clean(q, filters)
+    ids = _ordered_ids(toks, valid, sort if sort in ("relevance", "date") else "relevance", limit, 0)
+    rows = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        query = (Product.visible_to_public()
+                 .select(Product.id, Product.name, Product.model, Product.filing_number, Product.filed_at,
+                         Unit.name.alias("unit_name"), Industry.name.alias("industry_name"),
+                         ProductCategory.name.alias("category_name"), SearchDoc.status.alias("public_status"))
+                 .join(Unit).switch(Product).join(Industry, JOIN.LEFT_OUTER).switch(Product)
+                 .join(ProductCategory, JOIN.LEFT_OUTER).switch(Product)
+                 .join(SearchDoc, on=(SearchDoc.product == Product.id))
+                 .where(Product.id.in_(chunk)).dicts())
+        rows.update({r["id"]: r for r in query})
+    return [rows[i] for i in ids if i in rows]
+
+
+EXPORT_HEADERS = (_l("产品名称"), _l("规格型号"), _l("单位名称"), _l("状态"), _l("备案号"),
+                  _l("产品所属行业"), _l("产品分类"), _l("备案日期"))
+
+
+def export_dataset(q, filters, sort="relevance"):
+    """A tablib Dataset of the current results' public fields (at most EXPORT_LIMIT rows)."""
+    import tablib
+
+    data = tablib.Dataset(headers=[str(h) for h in EXPORT_HEADERS], title=str(_l("产品信息查询")))
+    for r in export_rows(q, filters, sort):
+        data.append((r["name"], r["model"], r["unit_name"], str(PUBLIC_STATUS_LABELS[r["public_status"]]),
+                     r["filing_number"] or "", r["industry_name"] or "", r["category_name"] or "",
+                     shanghai_time(r["filed_at"], "%Y-%m-%d")))
+    return data
+
+
+def status_counts():
+    """{public status: number of products} for the home page."""
+    counts = dict(SearchDoc.select(SearchDoc.status, fn.COUNT(SQL("*"))).group_by(SearchDoc.status).tuples())
+    return {k: counts.get(k, 0) for k in PUBLIC_STATUS_LABELS}
+
+
+def latest(n=10, status=None):
+    """The newest public filings (or the newest of one public status)."""
+    query = SearchDoc.select(SearchDoc.product).order_by(SearchDoc.filed_at.desc(), SearchDoc.product.desc())
+    if status:
+        query = query.where(SearchDoc.status == status)
+    return _products([pid for (pid,) in query.limit(n).tuples()])
