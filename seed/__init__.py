@@ -169,6 +169,8 @@ def demo_password():
 
 def load_demo():
     """Demo accounts (and, as features land, demo data). Returns lines to print."""
+    import search
     from seed.demo import load
 
-    return load(demo_password())
+    lines = load(demo_password())
+    return [*lines, f"检索索引：公开产品 {search.reindex_all()} 个"]
