@@ -1,13 +1,12 @@
-"""产品信息查询 (/search): search box, facets, sort, pages, CSV/XLSX export of the results,
-and the main image of a public product for the result cards."""
+"""产品信息查询 (/search): search box, facets, sort, pages, CSV/XLSX export of the results.
+Result cards show the main image through product_pages' thumbnail route (public products only)."""
 
 import io
 
 from flask import abort, render_template, request, send_file, url_for
 
 import search
-import storage
-from models import Product, ProductFile, StoredFile, today_shanghai
+from models import today_shanghai
 from public_site.public import bp
 
 PER_PAGE = 20
@@ -62,18 +61,3 @@ def search_export(fmt):
         body = data.export("xlsx")
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=name)
-
-
-@bp.get("/search/image/<token>")
-def product_image(token):
-    """The main image of a public product (its other files stay private)."""
-    product = Product.visible_to_public().where(Product.token == token).first()
-    if product is None:
-        abort(404)
-    stored = (StoredFile.select().join(ProductFile)
-              .where(ProductFile.product == product, ProductFile.kind == "main_image",
-                     StoredFile.kind.in_(search.IMAGE_KINDS))
-              .order_by(ProductFile.sort, ProductFile.id).first())
-    if stored is None:
-        abort(404)
-    return send_file(io.BytesIO(storage.read(stored)), mimetype=stored.content_type, max_age=3600)

@@ -168,12 +168,11 @@ def test_search_page_shows_cards_and_facets(client, file_product):
     assert "没有找到" in client.get("/search?q=不存在的产品").get_data(as_text=True)
 
 
-def test_main_image_of_a_public_product_only(client, make, file_product):
+def test_result_cards_show_the_main_image_thumbnail(client, file_product):
     product = file_product(name="动力电池管理系统")
-    assert client.get(f"/search/image/{product.token}").status_code == 200
-    unit = make.approved_unit()
-    draft = make.complete_product(unit, name="草稿")
-    assert client.get(f"/search/image/{draft.token}").status_code == 404
+    html = client.get("/search?q=电池").get_data(as_text=True)
+    assert f'src="/products/{product.token}/thumb.jpg"' in html
+    assert client.get(f"/products/{product.token}/thumb.jpg").status_code == 200
 
 
 def test_exports_contain_only_public_columns(client, file_product):
