@@ -1,0 +1,194 @@
+"""产品信息查询 at scale: /search over 100,000 public products, beside a bare Flask route and
+beside the raw search (search.search() called directly, the same work without the page).
+
+Builds a fresh database (SQLite by default, a scratch PostgreSQL database when given a
+server URL) with N filed products (default 100,000) over 2,000 units in every province, with
+realistic Chinese names made from the GB/T 4754 class names and the demo patent subjects,
+~5% 公示中 and ~5% 已认定, and P registry patents (seed/demo_patents.py; default 1,000,000;
+each product links two). Rows go in with insert_many, then search.reindex_all() builds the
+index (timed). Then p50/p95 (Flask test client) of:
+  - /search for 20 varied queries, without and with facet filters
+  - the raw search for the same queries
+  - /products/<token> and /m/<token> when those pages exist
+Targets: search p95 ≤ 3× bare and ≤ 1.5× raw; product pages ≤ 2× bare.
+
+    .venv/bin/python bench/search.py [--products 100000] [--patents 1000000] [--requests 100]
+        [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
+"""
+
+import argparse
+import logging
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.review_queue import HEAVY, REGIONS, insert, timed  # noqa: E402
+
+UNITS = 2000
+QUERIES = ("电池", "锂离子电池", "机器人", "池", "光伏逆变器", "智能", "数控机床", "传感器", "bm", "BM-00012",
+           "充电桩", "风力发电机叶片", "医用", "芯片封装", "水处理", "有限公司", "深圳", "轴承 齿轮", "不存在的东西",
+           "制造")
+FILTERS = ({"province": "44"}, {"status": "recognised"}, {"industry": "C"}, {"industry": "38"},
+           {"year": "2025"}, {"province": "32", "industry": "C"})
+PREFIXES = ("智能", "高效", "新型", "便携式", "工业级", "高精度", "节能型", "一体化", "模块化", "")
+
+
+def build(n_products, n_patents, rng):
+    from flask_security import hash_password
+
+    from accounts import ensure_roles
+    from models import (Industry, Patent, Product, ProductPatent, Recognition, RecognitionRound, Unit, User,
+                        new_token, utcnow)
+    from seed.demo_patents import SUBJECTS, companies, generate
+    from seed.demo_products import credit_code
+
+    ensure_roles()
+    now = utcnow()
+    with timed(f"{UNITS:,} units"):
+        password = hash_password("Bench@2026x")
+        insert(User, [{"username": f"sb{i:05d}", "email": f"sb{i:05d}@example.cn", "password": password}
+                      for i in range(UNITS)])
+        users = [uid for (uid,) in User.select(User.id).where(User.username.startswith("sb")).order_by(User.id)
+                 .tuples()]
+        regions = rng.choices(REGIONS, weights=[HEAVY.get(r[:2], 1) for r in REGIONS], k=UNITS)
+        names = companies(rng, UNITS)
+        insert(Unit, [{"user": users[i], "status": "approved", "credit_code": credit_code(regions[i], 100 + i),
+                       "name": names[i], "region_code": regions[i], "industry": "3911"} for i in range(UNITS)])
+        units = [uid for (uid,) in Unit.select(Unit.id).order_by(Unit.id).tuples()]
+    with timed(f"{n_patents:,} registry patents"):
+        batch = 100_000
+        for start in range(0, n_patents, batch):
+            rows = generate(min(batch, n_patents - start), seed=start + 7)
+            insert(Patent, [{"number": r["number"], "display_number": r["display_number"], "name": r["name"],
+                             "kind": r["kind"], "patentees": r["patentees"], "legal_status": r["legal_status"],
+                             "application_date": r["application_date"], "grant_date": r["grant_date"],
+                             "expiry_date": r["expiry_date"]} for r in rows if True])
+        patent_ids = [pid for (pid,) in Patent.select(Patent.id).limit(200_000).tuples()]
+    classes = list(Industry.select(Industry.code, Industry.name).where(
+        Industry.level == 4, Industry.code.between("1300", "4399")).tuples())
+    with timed(f"{n_products:,} filed products (+ links, recognitions)"):
+        rows = []
+        for i in range(n_products):
+            code, cname = rng.choice(classes)
+            subject = rng.choice(SUBJECTS) if rng.random() < 0.6 else cname.removesuffix("制造")
+            filed = now - timedelta(days=rng.randint(1, 1100))
+            rows.append({"unit": units[i % UNITS], "token": new_token(), "status": "filed",
+                         "name": f"{rng.choice(PREFIXES)}{subject}"[:100], "model": f"BM-{i:06d}",
+                         "category": "0101010101", "industry": code, "trademark": rng.choice(("华芯", "安捷", "")),
+                         "intro": f"本产品属于{cname}，采用自主专利技术，用于{rng.choice(SUBJECTS)}等场景。",
+                         "submitted_at": filed - timedelta(days=3), "filed_at": filed,
+                         "filing_number": f"B{i:09d}"})
+        insert(Product, rows)
+        products = [pid for (pid,) in Product.select(Product.id).order_by(Product.id).tuples()]
+        insert(ProductPatent, [{"product": pid, "patent": patent_ids[(2 * k + j) % len(patent_ids)],
+                                "core": j == 0, "public": True} for k, pid in enumerate(products) for j in (0, 1)])
+        rnd = RecognitionRound.create(year=now.year, name="基准认定", filing_from=now.date() - timedelta(days=900),
+                                      filing_to=now.date())
+        chosen = rng.sample(products, n_products // 10)
+        insert(Recognition, [{"product": pid, "round": rnd, "token": new_token(),
+                              "status": "notice" if k % 2 else "recognised"} for k, pid in enumerate(chosen)])
+    return [t for (t,) in Product.select(Product.token).limit(500).tuples()]
+
+
+def measure(fn, items, n):
+    times = []
+    for k in range(n):
+        start = time.perf_counter()
+        fn(items[k % len(items)])
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[max(int(len(times) * 0.95) - 1, 0)]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--patents", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--database-url", default="", help="a PostgreSQL server URL (scratch database)")
+    args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    tmp = tempfile.mkdtemp(prefix="zlcp-bench-")
+    os.environ["ZLCP_INSTANCE_PATH"] = tmp
+    from urllib.parse import urlencode
+
+    from flask import Flask
+
+    import search
+    from app import create_app
+    from cli import migrate_to_head, scratch_postgres
+    from models import db
+    from seed import load_reference
+
+    drop = None
+    url = f"sqlite:///{tmp}/bench.db"
+    if args.database_url.startswith("postgres"):
+        url, drop = scratch_postgres(args.database_url, prefix="zlcp_bench_search")
+    app = create_app({"DATABASE_URL": url, "JOBS_MODE": "sync", "RATELIMIT_ENABLED": False})
+    kind = "PostgreSQL" if drop else "SQLite"
+    rng = random.Random(2026)
+    print(f"search benchmark ({kind}, {args.products:,} products, {args.patents:,} patents)", flush=True)
+    try:
+        with app.app_context(), db.database.connection_context():
+            migrate_to_head()
+            load_reference()
+            tokens = build(args.products, args.patents, rng)
+            with timed("search.reindex_all()"):
+                indexed = search.reindex_all()
+            if drop:
+                db.database.execute_sql("ANALYZE")
+        print(f"  indexed {indexed:,} public products")
+
+        bare = Flask("bare")
+        bare.get("/")(lambda: "ok")
+        bare_client, client = bare.test_client(), app.test_client()
+        plain = [{"q": q} for q in QUERIES]
+        faceted = [{"q": q, **FILTERS[k % len(FILTERS)]} for k, q in enumerate(QUERIES)]
+
+        def page(args_):
+            resp = client.get("/search?" + urlencode(args_))
+            assert resp.status_code == 200, resp.status_code
+
+        def raw(args_):
+            with app.app_context(), db.database.connection_context():
+                q = args_.get("q", "")
+                search.search(q, {k: v for k, v in args_.items() if k != "q"})
+
+        n = args.requests
+        for fn_, items in ((page, plain), (raw, plain)):
+            measure(fn_, items, len(items))  # warm-up
+        results = {"bare route": measure(lambda _: bare_client.get("/"), [0], n)}
+        results["/search (20 queries)"] = measure(page, plain, n)
+        results["raw search (same)"] = measure(raw, plain, n)
+        results["/search + filters"] = measure(page, faceted, n)
+        results["raw search + filters"] = measure(raw, faceted, n)
+        rules = {r.rule for r in app.url_map.iter_rules()}
+        for rule, path in (("/products/<token>", "/products/{}"), ("/m/<token>", "/m/{}")):
+            if rule in rules:
+                results[rule] = measure(lambda t, p=path: client.get(p.format(t)), tokens, n)
+        base95 = results["bare route"][1]
+        print(f"\n{'(test client, ' + str(n) + ' requests)':<28} {'p50 ms':>8} {'p95 ms':>8} {'p95 ×bare':>10} "
+              f"{'p95 ×raw':>9}")
+        for name, (p50, p95) in results.items():
+            rawp = {"/search (20 queries)": "raw search (same)", "/search + filters": "raw search + filters"}
+            ratio = f"{p95 / results[rawp[name]][1]:9.2f}" if name in rawp else " " * 9
+            print(f"{name:<28} {p50:8.2f} {p95:8.2f} {p95 / base95:10.1f} {ratio}")
+        print("targets: /search p95 ≤ 3× bare and ≤ 1.5× raw; product pages p95 ≤ 2× bare")
+    finally:
+        if drop:
+            db.database.close_all() if hasattr(db.database, "close_all") else db.database.close()
+            drop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
