@@ -74,7 +74,8 @@ def public_status(product):
 
     已备案 while filed (also while its revocation is being reviewed), 公示中 / 已认定 from its
     recognition. A revoked filing (已撤销), an upheld objection (已撤销认定) and a lapsed
-    recognition (已过期) are stated plainly, without the product's details."""
+    recognition (已过期) are stated plainly; only the lapsed recognition keeps the product's
+    details (its filing is still valid)."""
     if product is None:
         return None
     if product.status not in Product.PUBLIC_STATUSES:
@@ -90,15 +91,15 @@ def public_status(product):
         return PublicStatus("filed", STATUS_TEXT["filed"], True)
     if rec.status in ACTIVE_RECOGNITION:
         return PublicStatus(rec.status, STATUS_TEXT[rec.status], True, rec)
-    return PublicStatus("expired", STATUS_TEXT["expired"], False, rec)
+    # The recognition lapsed but the filing stands: the product is still 已备案 (listed and
+    # searchable as such); its pages say 已过期 first, then the filed details.
+    return PublicStatus("expired", STATUS_TEXT["expired"], True, rec)
 
 
 def listed_products():
-    """Products in public listings: Product.visible_to_public() without lapsed recognitions
-    (a product whose latest recognition expired answers 已过期, so it is not listed)."""
-    active = Recognition.select(Recognition.product).where(Recognition.status.in_(ACTIVE_RECOGNITION))
-    expired = Recognition.select(Recognition.product).where(Recognition.status == RecognitionStatus.EXPIRED)
-    return Product.visible_to_public().where(Product.id.not_in(expired) | Product.id.in_(active))
+    """Products in public listings (as /search): Product.visible_to_public(); a product whose
+    recognition lapsed is listed as 已备案."""
+    return Product.visible_to_public()
 
 
 def display_status_query(query, code):
@@ -198,7 +199,7 @@ def public_data(product, status=None):
         "notice_end": _date(rec.notice_end) if rec else None,
         "recognised_on": _date(rec.recognised_at) if rec and status.code == "recognised" else None,
         "certificate_number": rec.certificate_number if rec and status.code == "recognised" else None,
-        "valid_until": _date(rec.valid_until) if rec and status.code == "recognised" else None,
+        "valid_until": _date(rec.valid_until) if rec and status.code in ("recognised", "expired") else None,
         "patents": public_patents(product, status),
         "has_image": image is not None,
     })

@@ -188,9 +188,20 @@ def test_recognised_product_shows_certificate_and_every_patent(client, make):
     assert "我有异议" in client.get(f"/products/{product.token}").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("to,label", [("revoked", "已撤销认定"), ("revoked_after_recognition", "已撤销认定"),
-                                      ("expired", "已过期")])
-def test_recognition_revoked_or_expired_is_stated_plainly(client, make, to, label):
+def test_a_lapsed_recognition_says_so_first_and_keeps_the_filed_details(client, make):
+    product = filed_product(make)
+    rec = recognition(product, make, to="expired")
+    for path in (f"/products/{product.token}", f"/m/{product.token}"):
+        html = client.get(path).get_data(as_text=True)
+        assert "已过期" in html and f"认定已于{rec.valid_until.isoformat()}到期" in html
+        assert "BMS-2000" in html and product.filing_number in html and "我有异议" not in html
+        assert "一种保密的电池方法" not in html  # the filing-stage choice applies again
+    listed = [p["token"] for p in client.get("/api/v1/products").get_json()["items"]]
+    assert product.token in listed  # still a filed product
+
+
+@pytest.mark.parametrize("to,label", [("revoked", "已撤销认定"), ("revoked_after_recognition", "已撤销认定")])
+def test_recognition_revoked_is_stated_plainly(client, make, to, label):
     product = filed_product(make)
     recognition(product, make, to=to)
     for path in (f"/products/{product.token}", f"/m/{product.token}"):
