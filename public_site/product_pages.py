@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from PIL import Image
 
@@ -237,8 +237,10 @@ def phone(token):
         return render_template("public/product_phone.html", data=None), 404
     resp = Response(render_template("public/product_phone.html", data=public_data(product, status),
                                     status=status))
-    resp.headers["Cache-Control"] = "public, max-age=300"
-    return resp
+    # Revalidated on every scan (an ETag makes that cheap): a revocation shows at once.
+    resp.headers["Cache-Control"] = "no-cache"
+    resp.add_etag()
+    return resp.make_conditional(request)
 
 
 def _public_image_or_404(token):
@@ -251,8 +253,10 @@ def _public_image_or_404(token):
 
 def _image_response(data, mimetype):
     resp = Response(data, mimetype=mimetype)
-    resp.headers["Cache-Control"] = "public, max-age=300"
-    return resp
+    # Revalidated on every scan (an ETag makes that cheap): a revocation shows at once.
+    resp.headers["Cache-Control"] = "no-cache"
+    resp.add_etag()
+    return resp.make_conditional(request)
 
 
 @bp.get("/products/<token>/image")

@@ -342,3 +342,13 @@ def test_product_and_phone_pages_have_no_serious_accessibility_violations(page, 
     assert page.get_by_role("link", name="我有异议").get_attribute("href") == f"/objections/new?product={product.token}"
     qr = page.get_by_role("img", name="扫码在手机上查看本产品")
     assert qr.evaluate("e => e.complete && e.naturalWidth > 0")
+
+
+def test_the_phone_page_is_revalidated_so_a_revocation_shows_at_once(client, make):
+    product = filed_product(make)
+    first = client.get(f"/m/{product.token}")
+    assert first.headers["Cache-Control"] == "no-cache" and first.headers.get("ETag")
+    assert client.get(f"/m/{product.token}", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    workflows.apply(Product.get_by_id(product.id), "admin_revoke", make.staff("admin"), reason="依职权撤销")
+    again = client.get(f"/m/{product.token}", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and "已撤销" in again.get_data(as_text=True)
