@@ -349,6 +349,6 @@ def test_the_phone_page_is_revalidated_so_a_revocation_shows_at_once(client, mak
     first = client.get(f"/m/{product.token}")
     assert first.headers["Cache-Control"] == "no-cache" and first.headers.get("ETag")
     assert client.get(f"/m/{product.token}", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
-    workflows.apply(Product.get_by_id(product.id), "admin_revoke", make.staff("admin"), reason="依职权撤销")
+    workflows.apply(type(product).get_by_id(product.id), "admin_revoke", make.staff("admin"), reason="依职权撤销")
     again = client.get(f"/m/{product.token}", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 200 and "已撤销" in again.get_data(as_text=True)
