@@ -15,6 +15,7 @@ from peewee import JOIN, IntegrityError, fn, prefetch
 
 import filing_rules
 import notifications
+import search
 import workflows
 from filings import DATA_FIELDS
 from models import (
@@ -277,7 +278,7 @@ def bulk_approve(product_ids, actor):
     approved, skipped = 0, []
     for start in range(0, len(ids), BATCH):
         outbox = []
-        with db.database.atomic():
+        with db.database.atomic(), search.deferred():  # the batch's products reindexed once
             for pid in ids[start:start + BATCH]:
                 product = products.get(pid)
                 if product is None:

@@ -241,3 +241,24 @@ def test_home_and_search_pages_are_accessible(page, live_server, file_product):
     page.get_by_role("button", name="查询").first.click()
     page.wait_for_url("**/search?**")
     assert page.get_by_role("link", name="动力电池管理系统").is_visible()
+
+
+def test_bulk_approval_reindexes_its_batch_once_and_the_products_are_found(make):
+    import product_review
+
+    reviewer = make.staff("reviewer")
+    unit = make.approved_unit()
+    AssetInfo.create(unit=unit, fiscal_year=last_fiscal_year(), total_sales=100000, ip_investment=10000)
+    pending = []
+    for n in range(3):
+        product = make.complete_product(unit, name=f"钠电池储能柜{n}")
+        pending.append(workflows.apply(product, "submit", unit.user))
+    calls = []
+    original = search._write
+    search._write = lambda docs: (calls.append(len(docs)), original(docs))
+    try:
+        approved, skipped = product_review.bulk_approve([p.id for p in pending], reviewer)
+    finally:
+        search._write = original
+    assert (approved, skipped) == (3, []) and calls == [3]
+    assert search.search("钠电池", {}).total == 3
