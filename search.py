@@ -390,13 +390,16 @@ def _ordered_ids(toks, filters, sort, limit, offset):
             rank = fn.ts_rank(SearchDoc.document, Cast(Value(_match(toks)[1]), "tsquery"))
             query = query.order_by(rank.desc(), SearchDoc.filed_at.desc(), SearchDoc.product.desc())
         else:
-            # bm25 needs the MATCH in its own query: rank the text matches among the filtered rows.
+            # bm25 needs the MATCH in its own query: rank the text matches once (materialised),
+            # then keep the filtered rows. (A filter inside the FTS query was evaluated per
+            # match: 3.6 s for a broad query with a province at 20,000 products.)
             text = _match(toks)[1]
             sql, params = _doc_query((), filters).select(SearchDoc.product).sql() if filters else ("", [])
-            inner = f' AND rowid IN ({sql})' if filters else ""
+            inner = f" WHERE hits.id IN ({sql})" if filters else ""
             cursor = db.database.execute_sql(
-                f'SELECT rowid FROM "searchfts" WHERE "searchfts" MATCH ?{inner} '
-                "ORDER BY bm25(\"searchfts\", 10.0, 4.0, 1.0), rowid DESC LIMIT ? OFFSET ?",
+                'WITH hits AS MATERIALIZED (SELECT rowid AS id, bm25("searchfts", 10.0, 4.0, 1.0) AS rank '
+                'FROM "searchfts" WHERE "searchfts" MATCH ?) '
+                f"SELECT hits.id FROM hits{inner} ORDER BY hits.rank, hits.id DESC LIMIT ? OFFSET ?",
                 [text, *params, limit, offset])
             return [row[0] for row in cursor.fetchall()]
     else:
