@@ -7,18 +7,18 @@ an opaque cursor in id order, so a page is stable while products are added.
 
 import base64
 import binascii
-from datetime import date, datetime, time, timezone
+from datetime import date
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_cors import CORS
-from peewee import fn
 
+import search
 from extensions import limiter
-from models import SHANGHAI, Industry, Product, Unit
+from models import Industry, Product
 from public_site import product_pages
-from public_site.product_pages import LISTED_STATUSES, STATUS_TEXT
+from regions import PROVINCES
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 CORS(bp, methods=["GET", "OPTIONS"], origins="*", send_wildcard=True, max_age=86400)
@@ -81,70 +81,45 @@ def _limit(args):
     return int(text)
 
 
-def _year_bounds(year):
-    """Naive-UTC instants of 1 January of `year` and of the next year, Beijing time."""
-    def start(y):
-        return datetime.combine(date(y, 1, 1), time(), SHANGHAI).astimezone(timezone.utc).replace(tzinfo=None)
-
-    return start(year), start(year + 1)
-
-
 def filtered(args):
-    """The public products matching the request's filters (400 on a bad value)."""
+    """The public products matching the request's filters (400 on a bad value). The filters
+    are search.py's (the same index and rules as 产品信息查询); here they are only checked."""
     unknown = sorted(set(args) - set(FILTERS))
     if unknown:
         raise BadRequest(_("不支持的参数：%(names)s", names="、".join(unknown)))
-    query = product_pages.listed_products()
+    filters = {}
     status = args.get("status", "").strip()
     if status:
-        by_label = {str(label): code for code, label in STATUS_TEXT.items() if code in LISTED_STATUSES}
+        by_label = {str(label): code for code, label in search.PUBLIC_STATUS_LABELS.items()}
         status = by_label.get(status, status)
-        if status not in LISTED_STATUSES:
+        if status not in search.PUBLIC_STATUS_LABELS:
             raise BadRequest(_("参数 status 须为 filed（已备案）、notice（公示中）或 recognised（已认定）"))
-        query = product_pages.display_status_query(query, status)
+        filters["status"] = status
     industry = args.get("industry", "").strip().upper()
     if industry:
-        if len(industry) == 1 and industry.isalpha():  # 门类: its 大类 are two-digit codes
-            divisions = [c for (c,) in Industry.select(Industry.code).where(Industry.parent_code == industry).tuples()]
-            if not divisions:
-                raise BadRequest(_("参数 industry 不是有效的行业代码"))
-            query = query.where(fn.SUBSTR(Product.industry, 1, 2).in_(divisions))
-        elif industry.isdigit() and 2 <= len(industry) <= 4:
-            query = query.where(Product.industry.startswith(industry))
-        else:
+        section = len(industry) == 1 and Industry.select().where(Industry.parent_code == industry).exists()
+        if not (section or (industry.isdigit() and 2 <= len(industry) <= 4)):
             raise BadRequest(_("参数 industry 不是有效的行业代码"))
+        filters["industry"] = industry
     category = args.get("category", "").strip()
     if category:
-        if not category.isdigit() or len(category) > 10:
+        if not category.isdigit() or not 2 <= len(category) <= 10:
             raise BadRequest(_("参数 category 不是有效的产品分类代码"))
-        query = query.where(Product.category.startswith(category))
+        filters["category"] = category
     province = args.get("province", "").strip()
     if province:
-        if not province.isdigit() or len(province) not in (2, 6):
+        if not province.isdigit() or len(province) not in (2, 6) or province[:2] not in PROVINCES:
             raise BadRequest(_("参数 province 须为省级行政区划代码，如 44 或 440000"))
-        query = query.where(Product.unit.in_(Unit.select(Unit.id).where(Unit.region_code.startswith(province[:2]))))
+        filters["province"] = province[:2]
     year = args.get("year", "").strip()
     if year:
         if not year.isdigit() or not FIRST_YEAR <= int(year) <= date.today().year + 1:
             raise BadRequest(_("参数 year 须为备案年份，如 2025"))
-        start, end = _year_bounds(int(year))
-        query = query.where(Product.filed_at >= start, Product.filed_at < end)
+        filters["year"] = year
     q = args.get("q", "").strip()
-    if q:
-        if len(q) > 100:
-            raise BadRequest(_("参数 q 不能超过100个字"))
-        query = _text_query(query, q)
-    return query
-
-
-def _text_query(query, q):
-    """Full-text search through search.public_query when it is there."""
-    try:
-        import search
-    except ImportError:
-        raise BadRequest(_("暂不支持参数 q")) from None
-    matches = search.public_query(q, {})
-    return query.where(Product.id.in_(matches.select(Product.id)))
+    if len(q) > search.MAX_QUERY:
+        raise BadRequest(_("参数 q 不能超过%(n)s个字", n=search.MAX_QUERY))
+    return search.public_query(q, filters)
 
 
 # ---------------------------------------------------------------- endpoints

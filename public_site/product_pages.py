@@ -19,6 +19,7 @@ from PIL import Image
 
 import documents
 import patents
+import search
 import storage
 from models import (
     Country,
@@ -57,58 +58,38 @@ STATUS_TEXT = {
     "recognition_revoked": _l("已撤销认定"),
     "expired": _l("已过期"),
 }
-# The statuses a public listing may be filtered by.
-LISTED_STATUSES = ("filed", "notice", "recognised")
-ACTIVE_RECOGNITION = (RecognitionStatus.NOTICE, RecognitionStatus.RECOGNISED)
-
-
-def current_recognition(product):
-    """The product's latest recognition that went past 待公示 (one per yearly round)."""
-    return (Recognition.select()
-            .where(Recognition.product == product, Recognition.status != RecognitionStatus.CANDIDATE)
-            .order_by(Recognition.id.desc()).first())
 
 
 def public_status(product):
     """What the public is told about a product, or None when it was never public (404).
 
     已备案 while filed (also while its revocation is being reviewed), 公示中 / 已认定 from its
-    recognition. A revoked filing (已撤销), an upheld objection (已撤销认定) and a lapsed
-    recognition (已过期) are stated plainly; only the lapsed recognition keeps the product's
-    details (its filing is still valid)."""
+    recognitions by search.public_status(), the one rule the index also follows. A revoked
+    filing (已撤销) and an upheld objection (已撤销认定) are stated plainly without the
+    product's details; a lapsed recognition (已过期) keeps them (the filing still stands)."""
     if product is None:
         return None
     if product.status not in Product.PUBLIC_STATUSES:
         if product.status == ProductStatus.REVOKED:
             return PublicStatus("revoked", STATUS_TEXT["revoked"], False)
         return None
-    revoked = (Recognition.select().where(Recognition.product == product,
-                                          Recognition.status == RecognitionStatus.REVOKED).first())
-    if revoked is not None:  # as Product.visible_to_public(): out of public view for good
-        return PublicStatus("recognition_revoked", STATUS_TEXT["recognition_revoked"], False, revoked)
-    rec = current_recognition(product)
-    if rec is None:
-        return PublicStatus("filed", STATUS_TEXT["filed"], True)
-    if rec.status in ACTIVE_RECOGNITION:
-        return PublicStatus(rec.status, STATUS_TEXT[rec.status], True, rec)
-    # The recognition lapsed but the filing stands: the product is still 已备案 (listed and
-    # searchable as such); its pages say 已过期 first, then the filed details.
-    return PublicStatus("expired", STATUS_TEXT["expired"], True, rec)
+    recognitions = list(Recognition.select()
+                        .where(Recognition.product == product, Recognition.status != RecognitionStatus.CANDIDATE)
+                        .order_by(Recognition.id.desc()))
 
+    def latest(status):
+        return next((r for r in recognitions if r.status == status), None)
 
-def listed_products():
-    """Products in public listings (as /search): Product.visible_to_public(); a product whose
-    recognition lapsed is listed as 已备案."""
-    return Product.visible_to_public()
-
-
-def display_status_query(query, code):
-    """Narrow a listing to one displayed status (已备案 / 公示中 / 已认定)."""
-    if code == "filed":
-        active = Recognition.select(Recognition.product).where(Recognition.status.in_(ACTIVE_RECOGNITION))
-        return query.where(Product.id.not_in(active))
-    latest = Recognition.select(Recognition.product).where(Recognition.status == code)
-    return query.where(Product.id.in_(latest))
+    code = search.public_status(r.status for r in recognitions)
+    if code is None:
+        return PublicStatus("recognition_revoked", STATUS_TEXT["recognition_revoked"], False,
+                            latest(RecognitionStatus.REVOKED))
+    if code != "filed":
+        return PublicStatus(code, STATUS_TEXT[code], True, latest(code))
+    lapsed = latest(RecognitionStatus.EXPIRED)
+    if lapsed is not None:
+        return PublicStatus("expired", STATUS_TEXT["expired"], True, lapsed)
+    return PublicStatus("filed", STATUS_TEXT["filed"], True)
 
 
 def _date(value):

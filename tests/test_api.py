@@ -100,8 +100,14 @@ def test_filters(client, make):
     recognition(noticed, make, to="notice")
     recognised = filed_product(make, industry="3841")
     recognition(recognised, make, to="recognised")
-    Unit.update(region_code="110105").where(Unit.id == recognised.unit_id).execute()
+    import search
+    from validators import uscc_check_char
+
+    body = "91110105MA0000042"  # a Beijing unit: the province comes from the credit code
+    Unit.update(region_code="110105", credit_code=body + uscc_check_char(body)).where(
+        Unit.id == recognised.unit_id).execute()
     Product.update(filed_at=datetime(2023, 6, 1)).where(Product.id == filed.id).execute()
+    search.reindex([filed.id, recognised.id])  # the rows were changed behind the index's back
 
     def tokens(query):
         return {i["token"] for i in get_json(client, f"/api/v1/products?{query}")["items"]}
