@@ -171,6 +171,7 @@ class Problem:
     message: object
     step: str
     field: str = ""
+    at_field: object = None  # the shorter text shown next to the field itself
 
     def __str__(self):
         return str(self.message)
@@ -198,16 +199,17 @@ def filing_rules(product):
         patent, place = link.patent, f"patent-{link.patent_id}"
         if patent.legal_status != "valid":
             problems.append(Problem(_l("专利%(n)s已失效，产品备案的专利应当是维持有效的中国专利",
-                                       n=patent.display_number), "patents", place))
+                                       n=patent.display_number), "patents", place,
+                                    _l("该专利已失效，产品备案的专利应当是维持有效的中国专利，请移除")))
         if patent.kind not in ALLOWED_PATENT_KINDS:
             problems.append(Problem(_l("专利%(n)s不是发明、实用新型或外观设计专利", n=patent.display_number),
-                                    "patents", place))
+                                    "patents", place, _l("该专利不是发明、实用新型或外观设计专利，请移除")))
         if patent.id not in held:
             problems.append(Problem(_l("专利%(n)s不在本单位专利信息管理列表中", n=patent.display_number),
-                                    "patents", place))
+                                    "patents", place, _l("该专利已不在本单位专利信息管理列表中，请移除")))
         if link.litigated and not link.case_number.strip():
             problems.append(Problem(_l("涉诉专利%(n)s须注明案件编号", n=patent.display_number), "patents",
-                                    f"case-{link.patent_id}"))
+                                    f"case-{link.patent_id}", _l("涉诉专利须注明案件编号")))
     required = [("economic_proof", True), ("production_licence", product.special_industry),
                 ("certification", product.compulsory_cert)]
     for kind, needed in required:

@@ -298,16 +298,12 @@ def _links(product):
     return list(product.patent_links.join(Patent).order_by(ProductPatent.id))
 
 
-def _patent_errors(product, links):
-    held = {pid for (pid,) in UnitPatent.select(UnitPatent.patent).where(UnitPatent.unit == product.unit_id).tuples()}
+def _patent_errors(product):
+    """The patent step's submit rules, each at its row or field (filing_rules owns them)."""
     errors = {}
-    for link in links:
-        if link.litigated and not link.case_number.strip():
-            errors[f"case-{link.patent_id}"] = _l("涉诉专利须注明案件编号")
-        if link.patent.legal_status != "valid":
-            errors[f"patent-{link.patent_id}"] = _l("该专利已失效，产品备案的专利应当是维持有效的中国专利，请移除")
-        elif link.patent_id not in held:
-            errors[f"patent-{link.patent_id}"] = _l("该专利已不在本单位专利信息管理列表中，请移除")
+    for problem in filing_rules.filing_rules(product):
+        if problem.step == "patents" and problem.field:
+            errors.setdefault(problem.field, problem.at_field or problem.message)
     return errors
 
 
@@ -331,7 +327,7 @@ def product_patents(product_id):
             if remove and not _autosave():
                 ProductPatent.delete().where(ProductPatent.product == product, ProductPatent.patent == remove).execute()
             _touch(product)
-        errors = _patent_errors(product, _links(product))
+        errors = _patent_errors(product)
         # Flags and case numbers are kept as typed; a lapsed patent is reported, not a save error.
         blocking = {k: v for k, v in errors.items() if k.startswith("case-")}
         if remove and not _autosave():
@@ -341,7 +337,7 @@ def product_patents(product_id):
         if response is not None:
             return response
     else:
-        errors = _patent_errors(product, _links(product))
+        errors = _patent_errors(product)
     pick = _pick_context(product) if request.args.get("pick") else None
     return _render_step("patents", product, links=_links(product), errors=errors, pick=pick,
                         kinds=patents.KIND_LABELS, statuses=patents.STATUS_LABELS), \
@@ -403,12 +399,7 @@ def product_patents_link(product_id):
 def _self_check(product):
     """The self-check panel: what stops submission (with where to fix it) and the
     reviewer's automated checks."""
-    problems = []
-    for guard in (workflows.guard_unit_approved, workflows.guard_no_pending_change,
-                  workflows.guard_asset_info_present):
-        message = guard(product, {})
-        if message:
-            problems.append((message, url_for(workflows.GUARD_LINKS[guard])))
+    problems = [(message, url_for(endpoint)) for message, endpoint in filing_blockers(product.unit)]
     for problem in filing_rules.filing_rules(product):
         anchor = f"#f-{problem.field}" if problem.field else ""
         problems.append((problem.message, url_for(STEP_ENDPOINTS[problem.step], product_id=product.id) + anchor))

@@ -279,3 +279,15 @@ def test_the_list_is_paginated_and_searchable(client, login, unit):
     assert second.count("储能电池") == 3
     found = client.get("/portal/products?tab=draft&q=M22").get_data(as_text=True)
     assert "储能电池22" in found and "储能电池21" not in found
+
+
+def test_a_linked_patent_that_lapsed_is_reported_at_its_row(client, make, login, unit):
+    product = make.complete_product(unit)
+    link = product.patent_links.get()
+    Patent.update(legal_status="invalid").where(Patent.id == link.patent_id).execute()
+    login(unit.user)
+    html = client.get(f"/portal/products/{product.id}/patents").get_data(as_text=True)
+    assert f'href="#f-patent-{link.patent_id}"' in html and f'id="f-patent-{link.patent_id}"' in html
+    assert "该专利已失效，产品备案的专利应当是维持有效的中国专利，请移除" in html
+    materials = client.get(f"/portal/products/{product.id}/materials").get_data(as_text=True)
+    assert f'/portal/products/{product.id}/patents#f-patent-{link.patent_id}' in materials  # the self-check link
