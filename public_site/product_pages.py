@@ -272,23 +272,28 @@ def thumbnail_bytes(stored, width=THUMB_WIDTH):
     return data
 
 
+QR_FORMATS = {"png": (documents.qr_png, "image/png"), "svg": (documents.qr_svg, "image/svg+xml")}
+
+
 @lru_cache(maxsize=512)
 def _qr(kind, url):
-    return documents.qr_png(url) if kind == "png" else documents.qr_svg(url)
+    return QR_FORMATS[kind][0](url)
+
+
+def _qr_response(token, kind):
+    """The product's QR code (to its phone page) as a PNG or SVG download."""
+    product, _status = product_or_404(token)
+    resp = _image_response(_qr(kind, phone_url(product)), QR_FORMATS[kind][1])
+    resp.headers["Content-Disposition"] = f'inline; filename="qr-{product.token}.{kind}"'
+    return resp
 
 
 @bp.get("/products/<token>/qr.png")
 def qr_png(token):
-    product, _status = product_or_404(token)
-    resp = _image_response(_qr("png", phone_url(product)), "image/png")
-    resp.headers["Content-Disposition"] = f'inline; filename="qr-{product.token}.png"'
-    return resp
+    return _qr_response(token, "png")
 
 
 @bp.get("/products/<token>/qr.svg")
 def qr_svg(token):
-    product, _status = product_or_404(token)
-    resp = _image_response(_qr("svg", phone_url(product)), "image/svg+xml")
-    resp.headers["Content-Disposition"] = f'inline; filename="qr-{product.token}.svg"'
-    return resp
+    return _qr_response(token, "svg")
 
