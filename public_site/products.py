@@ -35,7 +35,8 @@ TABS = (
     ("filed", _l("已备案"), ("filed", "revocation_pending")),
     ("revoked", _l("撤销备案"), ("revoked",)),
 )
-EDITABLE = ("draft", "rejected")
+# A filing can be edited in the states it can be submitted from (未提交, 不通过).
+EDITABLE = tuple(s for t in workflows.transitions_for("product") if t.event == "submit" for s in t.sources)
 STEPS = (
     ("info", _l("产品信息"), "portal.product_info"),
     ("patents", _l("专利信息"), "portal.product_patents"),
@@ -449,7 +450,7 @@ def product_materials(product_id):
 def product_revoke(product_id):
     """申请撤销备案 of an 已备案 product, with the reason the reviewer reads."""
     product = _own_product(product_id)
-    if product.status != "filed":
+    if workflows.find_transition("product", product.status, "request_revocation") is None:
         abort(409, description=_l("只有已备案的产品可以申请撤销备案。"))
     error, reason = None, ""
     if request.method == "POST":
