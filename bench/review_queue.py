@@ -24,18 +24,17 @@ in-process fake Redis, so the notifications' delivery is timed on its own line.
 
 import argparse
 import logging
-import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _scratch import bare_client, scratch_app  # noqa: E402 - bench/ is the script's folder
 
 PASSWORD = "Bench@2026x"
 UNITS = 2000
@@ -241,37 +240,24 @@ def main():
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
-    tmp = tempfile.mkdtemp(prefix="zlcp-bench-")
-    os.environ["ZLCP_INSTANCE_PATH"] = tmp
-    from flask import Flask
-
-    from app import create_app
-    from cli import migrate_to_head, scratch_postgres
+    from cli import migrate_to_head
     from models import Product, db
     from seed import load_reference
 
-    drop = None
-    url = f"sqlite:///{tmp}/bench.db"
-    if args.database_url.startswith("postgres"):
-        url, drop = scratch_postgres(args.database_url, prefix="zlcp_bench_review")
-    app = create_app({"DATABASE_URL": url, "JOBS_MODE": "rq", "REDIS_URL": "", "RATELIMIT_ENABLED": False,
-                      "CAPTCHA_ENABLED": False, "WTF_CSRF_ENABLED": False})
-    kind = "PostgreSQL" if drop else "SQLite"
     rng = random.Random(2026)
-    print(f"review queue benchmark ({kind}, {args.products:,} products)")
-    try:
+    with scratch_app(args.database_url, "zlcp_bench_review", keep=args.keep, JOBS_MODE="rq", REDIS_URL="",
+                     RATELIMIT_ENABLED=False, CAPTCHA_ENABLED=False, WTF_CSRF_ENABLED=False) as (app, kind):
+        print(f"review queue benchmark ({kind}, {args.products:,} products)")
         with app.app_context(), db.database.connection_context():
             migrate_to_head()
             load_reference()
             reviewer = build(args.products, rng)
-            if drop:
+            if kind == "PostgreSQL":
                 db.database.execute_sql("ANALYZE")
             pending = [pid for (pid,) in Product.select(Product.id).where(Product.status == "pending")
                        .order_by(Product.id).tuples()]
 
-        bare = Flask("bare")
-        bare.get("/")(lambda: "ok")
-        bare_client = bare.test_client()
+        bare = bare_client()
         client = app.test_client()
         resp = client.post("/admin/login", data={"identity": "bench_reviewer", "password": PASSWORD})
         assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
@@ -286,8 +272,8 @@ def main():
         }
         for paths in pages.values():  # warm-up
             measure(client, paths[:5], 5)
-        measure(bare_client, ["/"], 50)
-        results = {"bare route": measure(bare_client, ["/"], n)}
+        measure(bare, ["/"], 50)
+        results = {"bare route": measure(bare, ["/"], n)}
         counts = {}
         for name, paths in pages.items():
             results[name] = measure(client, paths, n)
@@ -318,14 +304,6 @@ def main():
         print(f"\nbulk_approve of {len(ids):,} clean pending filings   {bulk:8.2f} s   "
               f"({bulk / len(ids) * 1000:.1f} ms each)   target ≤ 5 s   {'ok' if bulk <= 5 else 'MISSED'}")
         print(f"  then delivering their {len(queued):,} notifications (the mail queue's job)   {deliver:8.2f} s")
-    finally:
-        if args.keep:
-            print(f"\nkept: {url}")
-        elif drop:
-            db.database.close_all() if hasattr(db.database, "close_all") else db.database.close()
-            drop()
-        if not args.keep:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

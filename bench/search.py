@@ -18,17 +18,16 @@ Targets: search p95 ≤ 3× bare and ≤ 1.5× raw; product pages ≤ 2× bare.
 
 import argparse
 import logging
-import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _scratch import bare_client, scratch_app  # noqa: E402 - bench/ is the script's folder
 
 from bench.review_queue import HEAVY, REGIONS, insert, timed  # noqa: E402
 
@@ -114,40 +113,28 @@ def main():
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
-    tmp = tempfile.mkdtemp(prefix="zlcp-bench-")
-    os.environ["ZLCP_INSTANCE_PATH"] = tmp
     from urllib.parse import urlencode
 
-    from flask import Flask
-
     import search
-    from app import create_app
-    from cli import migrate_to_head, scratch_postgres
+    from cli import migrate_to_head
     from models import db
     from seed import load_reference
 
-    drop = None
-    url = f"sqlite:///{tmp}/bench.db"
-    if args.database_url.startswith("postgres"):
-        url, drop = scratch_postgres(args.database_url, prefix="zlcp_bench_search")
-    app = create_app({"DATABASE_URL": url, "JOBS_MODE": "sync", "RATELIMIT_ENABLED": False})
-    kind = "PostgreSQL" if drop else "SQLite"
     rng = random.Random(2026)
-    print(f"search benchmark ({kind}, {args.products:,} products, {args.patents:,} patents)", flush=True)
-    try:
+    with scratch_app(args.database_url, "zlcp_bench_search", JOBS_MODE="sync",
+                     RATELIMIT_ENABLED=False) as (app, kind):
+        print(f"search benchmark ({kind}, {args.products:,} products, {args.patents:,} patents)", flush=True)
         with app.app_context(), db.database.connection_context():
             migrate_to_head()
             load_reference()
             tokens = build(args.products, args.patents, rng)
             with timed("search.reindex_all()"):
                 indexed = search.reindex_all()
-            if drop:
+            if kind == "PostgreSQL":
                 db.database.execute_sql("ANALYZE")
         print(f"  indexed {indexed:,} public products")
 
-        bare = Flask("bare")
-        bare.get("/")(lambda: "ok")
-        bare_client, client = bare.test_client(), app.test_client()
+        bare, client = bare_client(), app.test_client()
         plain = [{"q": q} for q in QUERIES]
         faceted = [{"q": q, **FILTERS[k % len(FILTERS)]} for k, q in enumerate(QUERIES)]
 
@@ -163,7 +150,7 @@ def main():
         n = args.requests
         for fn_, items in ((page, plain), (raw, plain)):
             measure(fn_, items, len(items))  # warm-up
-        results = {"bare route": measure(lambda _: bare_client.get("/"), [0], n)}
+        results = {"bare route": measure(lambda _: bare.get("/"), [0], n)}
         results["/search (20 queries)"] = measure(page, plain, n)
         results["raw search (same)"] = measure(raw, plain, n)
         results["/search + filters"] = measure(page, faceted, n)
@@ -180,11 +167,6 @@ def main():
             ratio = f"{p95 / results[rawp[name]][1]:9.2f}" if name in rawp else " " * 9
             print(f"{name:<28} {p50:8.2f} {p95:8.2f} {p95 / base95:10.1f} {ratio}")
         print("targets: /search p95 ≤ 3× bare and ≤ 1.5× raw; product pages p95 ≤ 2× bare")
-    finally:
-        if drop:
-            db.database.close_all() if hasattr(db.database, "close_all") else db.database.close()
-            drop()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
