@@ -30,6 +30,16 @@ def unit_with_patents(make):
     return unit
 
 
+def open_first_in_queue(page, live_server, status):
+    """The reviewer signs in and opens the oldest item of a 产品备案审核 queue."""
+    from test_browser_accounts import sign_in
+
+    sign_in(page, live_server, "Journey02", PASSWORD, path="/admin/login")
+    page.goto(f"{live_server}/admin/review_products/?status={status}")
+    page.get_by_role("link", name="审核", exact=True).first.click()
+    page.wait_for_load_state("load")
+
+
 @pytest.mark.browser
 def test_filing_journey_from_the_wizard_to_revocation(page, live_server, make, tmp_path):
     from test_browser_accounts import sign_in, sign_out
@@ -147,10 +157,7 @@ def test_filing_journey_from_the_wizard_to_revocation(page, live_server, make, t
     sign_out(page)
 
     # The reviewer sees what changed and approves.
-    sign_in(page, live_server, "Journey02", PASSWORD, path="/admin/login")
-    page.goto(live_server + "/admin/review_products/")
-    page.get_by_role("link", name="审核", exact=True).first.click()
-    page.wait_for_load_state("load")
+    open_first_in_queue(page, live_server, "pending")
     expect(page.locator("[data-changed=model]")).to_contain_text("LFP-280Ah → LFP-280Ah 系列")
     page.get_by_role("button", name="通过", exact=True).click()
     expect(page.get_by_text("已处理：已备案")).to_be_visible(timeout=10000)
@@ -170,10 +177,7 @@ def test_filing_journey_from_the_wizard_to_revocation(page, live_server, make, t
     expect(page.get_by_text("撤销备案申请已提交")).to_be_visible()
     sign_out(page)
 
-    sign_in(page, live_server, "Journey02", PASSWORD, path="/admin/login")
-    page.goto(live_server + "/admin/review_products/?status=revocation_pending")
-    page.get_by_role("link", name="审核", exact=True).first.click()
-    page.wait_for_load_state("load")
+    open_first_in_queue(page, live_server, "revocation_pending")
     expect(page.get_by_text("产品已退出市场").first).to_be_visible()
     page.get_by_role("button", name="同意撤销", exact=True).click()
     expect(page.get_by_text("已处理：已撤销")).to_be_visible(timeout=10000)
