@@ -10,7 +10,7 @@ import flask_babel
 
 import cli
 import jobs
-from extensions import babel, csrf, limiter, mail, security, select_locale, user_datastore
+from extensions import babel, cache, csrf, limiter, mail, security, select_locale, user_datastore
 from models import db, make_database
 
 ROOT = Path(__file__).resolve().parent
@@ -40,6 +40,7 @@ def create_app(config=None):
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
     security.init_app(app, user_datastore, register_blueprint=False)
     jobs.init_app(app)
 

@@ -2,6 +2,7 @@
 
 from flask import request, session
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_mailman import Mail
@@ -11,6 +12,7 @@ from flask_wtf import CSRFProtect
 from models import Role, User, UserRoles, db
 
 babel = Babel()
+cache = Cache()
 csrf = CSRFProtect()
 mail = Mail()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

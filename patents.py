@@ -133,6 +133,10 @@ def import_file(path, delta=False, progress=None, total=None):
         _flush(batch, delta, result)
     if progress:
         progress(done, done)
+    if result["imported"] or result["changed"]:
+        from search import touch  # product pages show patent names and legal statuses
+
+        touch()
     result["errors"] = errors
     return result
 
@@ -159,7 +163,6 @@ def _upsert(rows):
     now = str(utcnow())
     by_number = {r["number"]: r for r in rows}  # a file may repeat a number: the last wins
     rows = list(by_number.values())
-    database = db.database
     existing = {number: Patent(id=pid, number=number, legal_status=status)
                 for pid, number, status in _by_numbers("id, number, legal_status", list(by_number))}
     _record_changes([(existing[n], by_number[n]["legal_status"]) for n in existing])

@@ -16,11 +16,17 @@ database's parser and locale play no part). Migration 005 creates both.
 workflows.apply() calls reindex() for the product in the transaction that changes a
 product's or a recognition's status, and for a unit's products when its name changes;
 `flask zlcp reindex` rebuilds everything.
+
+Every reindex (and touch(), for other changes the public pages show, such as a patent's
+legal status) adds one to the counter `generation()` in the same transaction; the public
+pages kept by public_site/page_cache.py are filed under it, so a change is visible on the
+next request after its commit.
 """
 
 import math
 import re
 import threading
+import time
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,17 +43,18 @@ from peewee import (
     JOIN,
     IntegerField,
     Model,
-    NodeList,
     PostgresqlDatabase,
     Value,
     fn,
 )
 
+from filings import take_number
 from models import (
     Industry,
     Product,
     ProductCategory,
     Recognition,
+    Sequence,
     Unit,
     UnitNameHistory,
     db,
@@ -242,6 +249,30 @@ def _write(docs):
              for row, fields in docs], ("rowid", "title", "unit", "body"))
 
 
+GENERATION = "search-index"
+
+
+_generation = {"value": None, "read_at": 0.0}  # this process's last reading
+
+
+def touch():
+    """Say that what the public pages show has changed (inside the caller's transaction)."""
+    take_number(GENERATION, lambda: 0)
+    _generation["value"] = None  # this process reads it afresh next time
+
+
+def generation(max_age=0.0):
+    """The number of changes to public data so far (the page cache's key). With max_age,
+    a reading of this process at most that many seconds old will do: another process's
+    change is then seen up to max_age seconds late, this process's own at once."""
+    now = time.monotonic()
+    value = _generation["value"]
+    if value is None or now - _generation["read_at"] > max_age:
+        value = Sequence.select(Sequence.last).where(Sequence.name == GENERATION).scalar() or 0
+        _generation.update(value=value, read_at=now)
+    return value
+
+
 _deferred = threading.local()
 
 
@@ -271,6 +302,7 @@ def reindex(product_ids):
     if not ids:
         return
     with db.database.atomic():
+        touch()
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             # On SQLite a trigger removes the searchfts row with its searchdoc row.
@@ -285,6 +317,7 @@ def reindex_unit(unit_id):
 def reindex_all(batch=2000, progress=None):
     """Rebuild the whole index; returns the number of public products indexed."""
     with db.database.atomic():
+        touch()
         SearchDoc.delete().execute()
         if not is_postgres():
             db.database.execute_sql('DELETE FROM "searchfts"')

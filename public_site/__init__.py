@@ -21,6 +21,9 @@ def init_app(app):
 
     app.register_blueprint(product_pages.bp)
     app.register_blueprint(api.bp)
+    from public_site import page_cache
+
+    page_cache.init_app(app)
 
     @app.context_processor
     def layout_context():

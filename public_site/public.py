@@ -3,11 +3,13 @@
 from flask import Blueprint, abort, render_template, request
 
 from models import Page
+from public_site.page_cache import cached_page
 
 bp = Blueprint("public", __name__)
 
 
 @bp.get("/")
+@cached_page
 def home():
     import search
 

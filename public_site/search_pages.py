@@ -7,6 +7,7 @@ from flask import abort, render_template, request, send_file, url_for
 
 import search
 from models import today_shanghai
+from public_site.page_cache import cached_page
 from public_site.public import bp
 
 PER_PAGE = 20
@@ -22,6 +23,7 @@ def _args():
 
 
 @bp.get("/search")
+@cached_page
 def search_page():
     q, filters, sort = _args()
     results = search.search(q, filters, sort=sort, page=request.args.get("page", 1), per_page=PER_PAGE)

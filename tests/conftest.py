@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from extensions import cache
 from models import ALL_MODELS, User, db
 
 TEST_DB_URL = os.environ.get("ZLCP_TEST_DATABASE_URL", "")
@@ -111,6 +112,7 @@ def db_session(app):
     """An app context with an open connection and empty business tables."""
     with app.app_context(), db.database.connection_context():
         _truncate()
+        cache.clear()  # the emptied database starts its page-cache generation at 0 again
         yield db.database
 
 

@@ -1,0 +1,79 @@
+"""Public pages are kept for anonymous visitors until public data changes
+(public_site/page_cache.py): kept between changes, fresh after every reindex or touch,
+never kept for a signed-in user or for a response that sets a cookie."""
+
+from flask import current_app
+
+import patents
+import search
+from models import Product, ProductPatent, db
+from tests.test_public_products import filed_product
+
+PAGES = ("/products/{token}", "/m/{token}", "/search?q=电池", "/")
+
+
+def rename_behind_the_index(product, name):
+    """Change a public field without going through a workflow (nothing is reindexed)."""
+    Product.update(name=name).where(Product.id == product.id).execute()
+
+
+def test_public_pages_are_kept_until_public_data_changes(client, make):
+    product = filed_product(make, name="动力电池管理系统")
+    paths = [p.format(token=product.token) for p in PAGES]
+    for path in paths:
+        assert "动力电池管理系统" in client.get(path).get_data(as_text=True), path
+    rename_behind_the_index(product, "储能电池管理系统")
+    for path in paths:  # served as rendered before: the database was not asked again
+        html = client.get(path).get_data(as_text=True)
+        assert "动力电池管理系统" in html and "储能电池管理系统" not in html, path
+    with db.database.atomic():
+        search.reindex([product.id])  # what every status change and rename does
+    for path in paths:
+        assert "储能电池管理系统" in client.get(path).get_data(as_text=True), path
+
+
+def test_signed_in_visitors_always_get_the_page_afresh(client, make, login):
+    product = filed_product(make, name="动力电池管理系统")
+    login(product.unit.user)
+    assert "动力电池管理系统" in client.get(f"/products/{product.token}").get_data(as_text=True)
+    rename_behind_the_index(product, "储能电池管理系统")
+    assert "储能电池管理系统" in client.get(f"/products/{product.token}").get_data(as_text=True)
+
+
+def test_a_legal_status_update_shows_on_the_product_page_at_once(client, make, tmp_path):
+    product = filed_product(make)
+    patent = ProductPatent.get(ProductPatent.product == product).patent
+    assert "有效" in client.get(f"/products/{product.token}").get_data(as_text=True)
+    daily = tmp_path / "status.csv"
+    daily.write_text(f"number,legal_status\n{patent.display_number},失效\n", encoding="utf-8")
+    assert patents.import_file(daily, delta=True)["changed"] == 1
+    html = client.get(f"/products/{product.token}").get_data(as_text=True)
+    assert "失效" in html
+
+
+def test_a_response_that_sets_a_cookie_is_not_kept_for_others(app, make, db_session):
+    product = filed_product(make)
+    first, second = app.test_client(), app.test_client()
+    for visitor in (first, second):  # each must get its own language cookie
+        resp = visitor.get(f"/products/{product.token}?lang=en")
+        assert "session=" in resp.headers.get("Set-Cookie", "")
+
+
+def test_a_phone_revisit_is_answered_304_from_the_kept_page(client, make):
+    product = filed_product(make)
+    first = client.get(f"/m/{product.token}")
+    kept = client.get(f"/m/{product.token}")  # from the cache: same body, same ETag
+    assert kept.headers["ETag"] == first.headers["ETag"] and kept.data == first.data
+    again = client.get(f"/m/{product.token}", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_setting_the_lifetime_to_zero_turns_the_cache_off(client, make):
+    product = filed_product(make, name="动力电池管理系统")
+    current_app.config["PAGE_CACHE_SECONDS"] = 0
+    try:
+        client.get(f"/products/{product.token}")
+        rename_behind_the_index(product, "储能电池管理系统")
+        assert "储能电池管理系统" in client.get(f"/products/{product.token}").get_data(as_text=True)
+    finally:
+        current_app.config["PAGE_CACHE_SECONDS"] = 300
