@@ -8,8 +8,9 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def scratch_app(database_url, prefix, keep=False, **config):
-    """Yields (app, kind) on a new database; both go afterwards unless keep."""
+def scratch_app(database_url, prefix, keep=False, reuse="", **config):
+    """Yields (app, kind) on a new database; both go afterwards unless keep. With reuse (the
+    URL a kept run printed) the app opens that database instead and leaves it be."""
     tmp = tempfile.mkdtemp(prefix="zlcp-bench-")
     os.environ["ZLCP_INSTANCE_PATH"] = tmp
     from app import create_app
@@ -18,16 +19,18 @@ def scratch_app(database_url, prefix, keep=False, **config):
 
     drop = None
     url = f"sqlite:///{tmp}/bench.db"
-    if database_url.startswith("postgres"):
+    if reuse:
+        url = reuse
+    elif database_url.startswith("postgres"):
         url, drop = scratch_postgres(database_url, prefix=prefix)
     app = create_app({"DATABASE_URL": url, **config})
     try:
-        yield app, ("PostgreSQL" if drop else "SQLite")
+        yield app, ("PostgreSQL" if url.startswith("postgres") else "SQLite")
     finally:
-        if keep:
+        if keep and not reuse:
             print(f"\nkept: {url}")
         else:
-            if drop:
+            if drop and not reuse:
                 db.database.close_all() if hasattr(db.database, "close_all") else db.database.close()
                 drop()
             shutil.rmtree(tmp, ignore_errors=True)

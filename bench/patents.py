@@ -61,7 +61,7 @@ def main():
                         r["grant_date"], r["legal_status"], r["expiry_date"]])
     print(f"generated {args.rows:,} rows in {time.perf_counter() - t:.1f} s")
 
-    from models import Patent, PatentHolder, Unit, User, db
+    from models import Patent, PatentHolder, Unit, db
 
     # Baseline: raw executemany of the same rows (no parsing, no validation, no upsert).
     base_app, base_drop = fresh_app(args.database_url, tmp, "raw")

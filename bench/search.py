@@ -91,7 +91,6 @@ def build(n_products, n_patents, rng):
         chosen = rng.sample(products, n_products // 10)
         insert(Recognition, [{"product": pid, "round": rnd, "token": new_token(),
                               "status": "notice" if k % 2 else "recognised"} for k, pid in enumerate(chosen)])
-    return [t for (t,) in Product.select(Product.token).limit(500).tuples()]
 
 
 def measure(fn, items, n):
@@ -110,63 +109,84 @@ def main():
     parser.add_argument("--patents", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--database-url", default="", help="a PostgreSQL server URL (scratch database)")
+    parser.add_argument("--keep", action="store_true", help="keep the database (to look into a figure)")
+    parser.add_argument("--reuse", default="", help="measure a database kept by --keep (its URL) instead")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
-    from urllib.parse import urlencode
-
     import search
     from cli import migrate_to_head
-    from models import db
+    from models import Patent, db
     from seed import load_reference
 
     rng = random.Random(2026)
-    with scratch_app(args.database_url, "zlcp_bench_search", JOBS_MODE="sync",
+    with scratch_app(args.database_url, "zlcp_bench_search", keep=args.keep, reuse=args.reuse, JOBS_MODE="sync",
                      RATELIMIT_ENABLED=False) as (app, kind):
-        print(f"search benchmark ({kind}, {args.products:,} products, {args.patents:,} patents)", flush=True)
+        print(f"search benchmark ({kind})", flush=True)
         with app.app_context(), db.database.connection_context():
-            migrate_to_head()
-            load_reference()
-            tokens = build(args.products, args.patents, rng)
-            with timed("search.reindex_all()"):
-                indexed = search.reindex_all()
-            if kind == "PostgreSQL":
-                db.database.execute_sql("ANALYZE")
-        print(f"  indexed {indexed:,} public products")
+            if not args.reuse:
+                print(f"  building {args.products:,} products, {args.patents:,} patents", flush=True)
+                migrate_to_head()
+                load_reference()
+                build(args.products, args.patents, rng)
+                with timed("search.reindex_all()"):
+                    search.reindex_all()
+                if kind == "PostgreSQL":
+                    db.database.execute_sql("ANALYZE")
+            print(f"  indexed {search.SearchDoc.select().count():,} public products, "
+                  f"{Patent.select().count():,} patents")
+        run(app, args.requests)
 
-        bare, client = bare_client(), app.test_client()
-        plain = [{"q": q} for q in QUERIES]
-        faceted = [{"q": q, **FILTERS[k % len(FILTERS)]} for k, q in enumerate(QUERIES)]
 
-        def page(args_):
-            resp = client.get("/search?" + urlencode(args_))
-            assert resp.status_code == 200, resp.status_code
+def run(app, n):
+    """Measure and print: each page rendered afresh, then kept (page_cache) for anonymous visitors."""
+    from urllib.parse import urlencode
 
-        def raw(args_):
-            with app.app_context(), db.database.connection_context():
-                q = args_.get("q", "")
-                search.search(q, {k: v for k, v in args_.items() if k != "q"})
+    import search
+    from models import Product, db
 
-        n = args.requests
-        for fn_, items in ((page, plain), (raw, plain)):
-            measure(fn_, items, len(items))  # warm-up
-        results = {"bare route": measure(lambda _: bare.get("/"), [0], n)}
-        results["/search (20 queries)"] = measure(page, plain, n)
-        results["raw search (same)"] = measure(raw, plain, n)
-        results["/search + filters"] = measure(page, faceted, n)
-        results["raw search + filters"] = measure(raw, faceted, n)
-        rules = {r.rule for r in app.url_map.iter_rules()}
-        for rule, path in (("/products/<token>", "/products/{}"), ("/m/<token>", "/m/{}")):
-            if rule in rules:
-                results[rule] = measure(lambda t, p=path: client.get(p.format(t)), tokens, n)
-        base95 = results["bare route"][1]
-        print(f"\n{'(test client, ' + str(n) + ' requests)':<28} {'p50 ms':>8} {'p95 ms':>8} {'p95 ×bare':>10} "
-              f"{'p95 ×raw':>9}")
-        for name, (p50, p95) in results.items():
-            rawp = {"/search (20 queries)": "raw search (same)", "/search + filters": "raw search + filters"}
-            ratio = f"{p95 / results[rawp[name]][1]:9.2f}" if name in rawp else " " * 9
-            print(f"{name:<28} {p50:8.2f} {p95:8.2f} {p95 / base95:10.1f} {ratio}")
-        print("targets: /search p95 ≤ 3× bare and ≤ 1.5× raw; product pages p95 ≤ 2× bare")
+    bare, client = bare_client(), app.test_client()
+    with app.app_context(), db.database.connection_context():
+        tokens = [t for (t,) in Product.select(Product.token).order_by(Product.id).limit(500).tuples()]
+    plain = [{"q": q} for q in QUERIES]
+    faceted = [{"q": q, **FILTERS[k % len(FILTERS)]} for k, q in enumerate(QUERIES)]
+
+    def page(args_):
+        resp = client.get("/search?" + urlencode(args_))
+        assert resp.status_code == 200, resp.status_code
+
+    def raw(args_):
+        with app.app_context(), db.database.connection_context():
+            search.search(args_.get("q", ""), {k: v for k, v in args_.items() if k != "q"})
+
+    def product(token):
+        assert client.get(f"/products/{token}").status_code == 200
+
+    def phone(token):
+        assert client.get(f"/m/{token}").status_code == 200
+
+    results = {"bare route": measure(lambda _: bare.get("/"), [0], n)}
+    rows = (("/search (20 queries)", page, plain), ("raw search (same)", raw, plain),
+            ("/search + filters", page, faceted), ("raw search + filters", raw, faceted),
+            ("/products/<token>", product, tokens), ("/m/<token>", phone, tokens))
+    for kept in (False, True):
+        app.config["PAGE_CACHE_SECONDS"] = 300 if kept else 0
+        for name, fn_, items in rows:
+            if kept and name.startswith("raw"):
+                continue
+            measure(fn_, items, min(n, len(items)))  # warm-up (and, when kept, fill the cache)
+            results[name + (" (kept)" if kept else "")] = measure(fn_, items, n)
+    base95 = results["bare route"][1]
+    print(f"\n{'(test client, ' + str(n) + ' requests)':<30} {'p50 ms':>8} {'p95 ms':>8} {'p95 ×bare':>10} "
+          f"{'p95 ×raw':>9}")
+    for name, (p50, p95) in results.items():
+        raw_name = {"/search (20 queries)": "raw search (same)",
+                    "/search + filters": "raw search + filters"}.get(name.removesuffix(" (kept)"))
+        ratio = f"{p95 / results[raw_name][1]:9.2f}" if raw_name else " " * 9
+        print(f"{name:<30} {p50:8.2f} {p95:8.2f} {p95 / base95:10.1f} {ratio}")
+    print("(kept): served from the page cache to an anonymous visitor (public_site/page_cache.py);\n"
+          "otherwise rendered afresh (PAGE_CACHE_SECONDS=0).\n"
+          "targets: /search p95 ≤ 3× bare and ≤ 1.5× raw; product pages p95 ≤ 2× bare")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from peewee import JOIN
 from PIL import Image
 
 import documents
@@ -23,14 +24,18 @@ import search
 import storage
 from models import (
     Country,
+    Industry,
     Option,
     Patent,
     Product,
+    ProductCategory,
     ProductFile,
     ProductPatent,
     Recognition,
+    Unit,
     shanghai_time,
 )
+from public_site.page_cache import cached_page
 from workflows import ProductStatus, RecognitionStatus
 
 bp = Blueprint("products_public", __name__)
@@ -131,7 +136,8 @@ def phone_url(product):
 def _purpose(product):
     if product.purpose == "other":
         return product.purpose_other
-    return dict(Option.choices("filing_purpose")).get(product.purpose, product.purpose)
+    name = Option.select(Option.name).where(Option.kind == "filing_purpose", Option.code == product.purpose).scalar()
+    return name or product.purpose
 
 
 def _countries(product):
@@ -187,9 +193,17 @@ def public_data(product, status=None):
     return data
 
 
+def by_token(token):
+    """The product of a public token with what its pages show beside it (unit, category,
+    industry) in one query; None when there is none."""
+    return (Product.select(Product, Unit, ProductCategory, Industry).join(Unit).switch(Product)
+            .join(ProductCategory, JOIN.LEFT_OUTER).switch(Product).join(Industry, JOIN.LEFT_OUTER)
+            .where(Product.token == token).first())
+
+
 def product_or_404(token):
     """(product, status) of a token the public may look up; 404 for unknown or never-public."""
-    product = Product.get_or_none(Product.token == token)
+    product = by_token(token)
     status = public_status(product)
     if status is None:
         abort(404)
@@ -204,6 +218,7 @@ def objection_allowed(status):
 
 
 @bp.get("/products/<token>")
+@cached_page
 def detail(token):
     product, status = product_or_404(token)
     return render_template("public/product.html", product=product, data=public_data(product, status),
@@ -211,8 +226,9 @@ def detail(token):
 
 
 @bp.get("/m/<token>")
+@cached_page
 def phone(token):
-    product = Product.get_or_none(Product.token == token)
+    product = by_token(token)
     status = public_status(product)
     if status is None:
         return render_template("public/product_phone.html", data=None), 404
