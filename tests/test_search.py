@@ -114,6 +114,38 @@ def test_facets_count_and_filters_narrow(make, file_product):
     assert a.id in [p.id for p in search.public_query("", {"status": "filed"})]
 
 
+def test_every_facet_count_is_the_total_that_choosing_it_gives(make, file_product):
+    """Each facet counts under every filter but its own, and the total under all of them."""
+    from itertools import product as combinations
+
+    from models import Unit
+    from validators import uscc_check_char
+
+    beijing = make.approved_unit()
+    body = "91110105MA0000077"
+    Unit.update(region_code="110105", credit_code=body + uscc_check_char(body)).where(
+        Unit.id == beijing.id).execute()
+    beijing = Unit.get_by_id(beijing.id)
+    rows = [(None, "动力电池管理系统", "3841", None), (None, "电池检测设备", "4028", "notice"),
+            (beijing, "电池隔膜", "2929", "recognised"), (beijing, "储能电池柜", "3841", "notice"),
+            (beijing, "电池化成设备", "3562", None)]
+    for unit, name, industry, status in rows:
+        product = file_product(unit, name=name, industry=industry)
+        if status:
+            _recognise(product, status)
+
+    choices = {"status": [None, "notice"], "province": [None, "11"], "industry": [None, "C", "38"]}
+    for picked in combinations(*choices.values()):
+        filters = {k: v for k, v in zip(choices, picked) if v}
+        results = search.search("电池", filters)
+        assert results.total == search.public_query("电池", filters).count(), filters
+        for facet in ("status", "province", "industry", "division"):
+            for value in results.facets[facet]:
+                key = "industry" if facet == "division" else facet
+                expected = search.public_query("电池", {**filters, key: value.value}).count()
+                assert value.count == expected, (filters, facet, value.value)
+
+
 def test_sort_by_date_and_relevance(file_product):
     first = file_product(name="电池")
     second = file_product(name="储能系统", intro="配套电池组。")
