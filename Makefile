@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app app:create_app
 
-.PHONY: run test test-fast worker migrate seed translations lock clean help
+.PHONY: run test test-fast worker migrate seed translations messages lock clean help
 
 help:
 	@echo "make run     - install, migrate, load reference + demo data, serve on http://$(HOST):$(PORT)"
@@ -26,6 +26,11 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 
 translations: $(VENV)/.runtime
 	$(BIN)/pybabel compile -d translations
+
+# After adding or changing user-facing text: refresh the English catalogue's entries.
+messages: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o /tmp/zlcp-messages.pot .
+	$(BIN)/pybabel update -i /tmp/zlcp-messages.pot -d translations -l en --no-fuzzy-matching
 
 migrate: $(VENV)/.runtime
 	$(FLASK) zlcp migrate
