@@ -11,9 +11,11 @@ Nothing is kept for a signed-in user (the header names them), a visitor with a p
 message, or a response that sets a cookie; PAGE_CACHE_SECONDS bounds how long an entry lives
 (0 turns the cache off).
 
-Two doors serve a kept page: `cached_page` on the view, for any anonymous visitor, and
-`KeptPages`, a WSGI layer in front of the application for a request without cookies (a
-phone that scanned a QR code): it answers before Flask opens a session or loads a user.
+`cached_page` marks a view: for an anonymous visitor it answers from the cache or lets the
+view render and asks for the result to be kept. `KeptPages`, a WSGI layer around the whole
+application, keeps what was finally sent (after every after-request step, so exactly those
+headers) and answers a request without cookies (a phone that scanned a QR code) before
+Flask opens a session or loads a user.
 
 The store is Flask-Caching's (config: CACHE_TYPE, CACHE_THRESHOLD, …): SimpleCache in the
 process by default, so each worker keeps its own copies and nothing else has to run.
@@ -31,8 +33,9 @@ import search
 from extensions import cache
 from models import db, today_shanghai
 
-KEPT_STATUSES = (200, 404)
+KEPT_STATUSES = ("200 OK", "404 NOT FOUND")
 GENERATION_MAX_AGE = 1.0  # seconds
+KEEP = "zlcp.page_cache.key"  # environ entry: the key the view's response is to be kept under
 
 
 def _key(environ, locale):
@@ -44,59 +47,75 @@ def _key(environ, locale):
 
 
 def _response(kept, environ):
-    body, status, headers = kept
+    status, headers, body = kept
     resp = Response(body, status=status, headers=headers)
-    return resp.make_conditional(environ) if status == 200 else resp
-
-
-def _cacheable():
-    return (current_app.config["PAGE_CACHE_SECONDS"] > 0 and request.method == "GET"
-            and not current_user.is_authenticated and "_flashes" not in session)
+    return resp.make_conditional(environ) if resp.status_code == 200 else resp
 
 
 def cached_page(view):
-    """Serve a public GET view from the page cache when the visitor is anonymous, and keep
-    what it renders."""
+    """Serve a public GET view from the page cache when the visitor is anonymous, and have
+    what it renders kept."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if not _cacheable():
+        if not (current_app.config["PAGE_CACHE_SECONDS"] > 0 and request.method == "GET"
+                and not current_user.is_authenticated and "_flashes" not in session):
             return view(*args, **kwargs)
         key = _key(request.environ, get_locale())
         kept = cache.get(key)
         if kept is not None:
             return _response(kept, request.environ)
-        resp = current_app.make_response(view(*args, **kwargs))
-        if (resp.status_code in KEPT_STATUSES and "Set-Cookie" not in resp.headers
-                and not resp.direct_passthrough):
-            cache.set(key, (resp.get_data(), resp.status_code, list(resp.headers.items())),
-                      timeout=current_app.config["PAGE_CACHE_SECONDS"])
-        return resp
+        request.environ[KEEP] = key
+        return view(*args, **kwargs)
 
     return wrapper
 
 
 class KeptPages:
-    """WSGI layer: a GET without cookies (so anonymous, in the default language) for a page
-    `cached_page` has kept is answered from the cache; everything else goes to the app."""
+    """WSGI layer: keeps the responses `cached_page` asked for, and answers a GET without
+    cookies (so anonymous, in the default language) from them; the rest goes to the app."""
 
     def __init__(self, app):
         self.app = app
         self.wsgi_app = app.wsgi_app
+        self.store = app.extensions["cache"][cache]  # the backend: no app context needed
+
+    def _enabled(self):
+        return self.app.config["PAGE_CACHE_SECONDS"] > 0
+
+    def _lookup(self, environ):
+        was_closed = db.database.is_closed()
+        try:
+            return self.store.get(_key(environ, self.app.config["BABEL_DEFAULT_LOCALE"]))
+        finally:
+            if was_closed and not db.database.is_closed():
+                db.database.close()
 
     def __call__(self, environ, start_response):
-        if (environ.get("REQUEST_METHOD") == "GET" and "HTTP_COOKIE" not in environ
-                and "HTTP_AUTHORIZATION" not in environ and self.app.config["PAGE_CACHE_SECONDS"] > 0):
-            with self.app.app_context():
-                was_closed = db.database.is_closed()
-                try:
-                    kept = cache.get(_key(environ, self.app.config["BABEL_DEFAULT_LOCALE"]))
-                finally:
-                    if was_closed and not db.database.is_closed():
-                        db.database.close()
+        if (self._enabled() and environ.get("REQUEST_METHOD") == "GET" and "HTTP_COOKIE" not in environ
+                and "HTTP_AUTHORIZATION" not in environ):
+            kept = self._lookup(environ)
             if kept is not None:
                 return _response(kept, environ)(environ, start_response)
-        return self.wsgi_app(environ, start_response)
+        sent = {}
+
+        def capture(status, headers, exc_info=None):
+            sent.update(status=status, headers=headers)
+            return start_response(status, headers, exc_info)
+
+        body = self.wsgi_app(environ, capture)
+        key = environ.get(KEEP)
+        if key is None or sent.get("status") not in KEPT_STATUSES or any(
+                name.lower() == "set-cookie" for name, _value in sent["headers"]):
+            return body
+        try:
+            data = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        self.store.set(key, (sent["status"], list(sent["headers"]), data),
+                       timeout=self.app.config["PAGE_CACHE_SECONDS"])
+        return [data]
 
 
 def init_app(app):

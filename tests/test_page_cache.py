@@ -52,11 +52,14 @@ def test_a_legal_status_update_shows_on_the_product_page_at_once(client, make, t
 
 
 def test_a_response_that_sets_a_cookie_is_not_kept_for_others(app, make, db_session):
-    product = filed_product(make)
-    first, second = app.test_client(), app.test_client()
-    for visitor in (first, second):  # each must get its own language cookie
-        resp = visitor.get(f"/products/{product.token}?lang=en")
-        assert "session=" in resp.headers.get("Set-Cookie", "")
+    product = filed_product(make, name="动力电池管理系统")
+    path = f"/products/{product.token}?lang=en"
+    first = app.test_client().get(path)  # switches the language: sets a cookie
+    assert "session=" in first.headers.get("Set-Cookie", "") and "动力电池管理系统" in first.get_data(as_text=True)
+    rename_behind_the_index(product, "储能电池管理系统")
+    second = app.test_client().get(path)  # rendered afresh, with its own cookie
+    assert "session=" in second.headers.get("Set-Cookie", "")
+    assert "储能电池管理系统" in second.get_data(as_text=True)
 
 
 def test_a_phone_revisit_is_answered_304_from_the_kept_page(client, make):
