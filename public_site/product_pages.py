@@ -136,13 +136,15 @@ def phone_url(product):
 def _purpose(product):
     if product.purpose == "other":
         return product.purpose_other
+    if not product.purpose:
+        return ""
     name = Option.select(Option.name).where(Option.kind == "filing_purpose", Option.code == product.purpose).scalar()
     return name or product.purpose
 
 
 def _countries(product):
     codes = [c for c in product.export_countries or [] if c != "other"]
-    names = dict(Country.select(Country.code, Country.name_zh).where(Country.code.in_(codes)).tuples())
+    names = dict(Country.select(Country.code, Country.name_zh).where(Country.code.in_(codes)).tuples()) if codes else {}
     result = [names.get(c, c) for c in codes]
     if "other" in (product.export_countries or []) and product.export_other:
         result.append(product.export_other)
