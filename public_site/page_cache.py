@@ -14,8 +14,9 @@ message, or a response that sets a cookie; PAGE_CACHE_SECONDS bounds how long an
 `cached_page` marks a view: for an anonymous visitor it answers from the cache or lets the
 view render and asks for the result to be kept. `KeptPages`, a WSGI layer around the whole
 application, keeps what was finally sent (after every after-request step, so exactly those
-headers) and answers a request without cookies (a phone that scanned a QR code) before
-Flask opens a session or loads a user.
+headers) and answers a request it can tell is anonymous in the default language (no cookie,
+as from a phone that scanned a QR code, or a session cookie without a user, flash message
+or language) before Flask runs its request hooks or loads a user.
 
 The store is Flask-Caching's (config: CACHE_TYPE, CACHE_THRESHOLD, …): SimpleCache in the
 process by default, so each worker keeps its own copies and nothing else has to run.
@@ -36,6 +37,9 @@ from models import db, today_shanghai
 KEPT_STATUSES = ("200 OK", "404 NOT FOUND")
 GENERATION_MAX_AGE = 1.0  # seconds
 KEEP = "zlcp.page_cache.key"  # environ entry: the key the view's response is to be kept under
+# Session entries that make a visitor's page their own: a signed-in user (Flask-Login),
+# a pending flash message, a chosen language.
+ANONYMOUS_SESSION_BLOCKERS = ("_user_id", "_flashes", "lang")
 
 
 def _key(environ, locale):
@@ -91,9 +95,21 @@ class KeptPages:
             if was_closed and not db.database.is_closed():
                 db.database.close()
 
+    def _anonymous(self, environ):
+        """True when the request is surely from an anonymous visitor in the default language:
+        no cookie, or only a session cookie holding no user, flash message or language."""
+        if "HTTP_AUTHORIZATION" in environ:
+            return False
+        if "HTTP_COOKIE" not in environ:
+            return True
+        request = self.app.request_class(environ)
+        if set(request.cookies) != {self.app.config["SESSION_COOKIE_NAME"]}:
+            return False  # a remember-me cookie, or something else the app reads
+        session = self.app.session_interface.open_session(self.app, request)
+        return session is not None and not any(k in session for k in ANONYMOUS_SESSION_BLOCKERS)
+
     def __call__(self, environ, start_response):
-        if (self._enabled() and environ.get("REQUEST_METHOD") == "GET" and "HTTP_COOKIE" not in environ
-                and "HTTP_AUTHORIZATION" not in environ):
+        if self._enabled() and environ.get("REQUEST_METHOD") == "GET" and self._anonymous(environ):
             kept = self._lookup(environ)
             if kept is not None:
                 return _response(kept, environ)(environ, start_response)

@@ -32,12 +32,14 @@ def test_public_pages_are_kept_until_public_data_changes(client, make):
         assert "储能电池管理系统" in client.get(path).get_data(as_text=True), path
 
 
-def test_signed_in_visitors_always_get_the_page_afresh(client, make, login):
+def test_signed_in_visitors_always_get_the_page_afresh(app, client, make, login):
     product = filed_product(make, name="动力电池管理系统")
+    path = f"/products/{product.token}"
+    assert "动力电池管理系统" in app.test_client().get(path).get_data(as_text=True)  # kept for the public
     login(product.unit.user)
-    assert "动力电池管理系统" in client.get(f"/products/{product.token}").get_data(as_text=True)
     rename_behind_the_index(product, "储能电池管理系统")
-    assert "储能电池管理系统" in client.get(f"/products/{product.token}").get_data(as_text=True)
+    html = client.get(path).get_data(as_text=True)
+    assert "储能电池管理系统" in html and "退出" in html  # their own page, with their menu
 
 
 def test_a_legal_status_update_shows_on_the_product_page_at_once(client, make, tmp_path):
@@ -80,3 +82,23 @@ def test_setting_the_lifetime_to_zero_turns_the_cache_off(client, make):
         assert "储能电池管理系统" in client.get(f"/products/{product.token}").get_data(as_text=True)
     finally:
         current_app.config["PAGE_CACHE_SECONDS"] = 300
+
+
+def test_a_visitor_with_an_anonymous_session_gets_the_kept_page(client, make):
+    product = filed_product(make, name="动力电池管理系统")
+    assert "动力电池管理系统" in client.get(f"/products/{product.token}").get_data(as_text=True)
+    client.get("/login")  # the sign-in form puts a CSRF token in a session cookie
+    assert client.get_cookie("session") is not None
+    rename_behind_the_index(product, "储能电池管理系统")
+    html = client.get(f"/products/{product.token}").get_data(as_text=True)
+    assert "动力电池管理系统" in html and "储能电池管理系统" not in html
+
+
+def test_a_visitor_who_chose_english_never_gets_the_kept_chinese_page(app, make, db_session):
+    product = filed_product(make)
+    chinese = app.test_client().get(f"/products/{product.token}").get_data(as_text=True)
+    assert "产品信息" in chinese  # now kept
+    english = app.test_client()
+    english.get("/?lang=en")  # remembered in the session
+    html = english.get(f"/products/{product.token}").get_data(as_text=True)
+    assert "Product information" in html and "产品信息" not in html
