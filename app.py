@@ -10,7 +10,7 @@ import flask_babel
 
 import cli
 import jobs
-from extensions import babel, cache, csrf, limiter, mail, security, select_locale, user_datastore
+from extensions import CSP, babel, cache, csrf, limiter, mail, security, select_locale, talisman, user_datastore
 from models import db, make_database
 
 ROOT = Path(__file__).resolve().parent
@@ -41,6 +41,9 @@ def create_app(config=None):
     mail.init_app(app)
     limiter.init_app(app)
     cache.init_app(app)
+    talisman.init_app(app, force_https=app.config["FORCE_HTTPS"],
+                      session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+                      content_security_policy=CSP, referrer_policy="strict-origin-when-cross-origin")
     security.init_app(app, user_datastore, register_blueprint=False)
     jobs.init_app(app)
 

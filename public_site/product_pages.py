@@ -35,6 +35,7 @@ from models import (
     Unit,
     shanghai_time,
 )
+from extensions import PUBLIC_CSP, talisman
 from public_site.page_cache import cached_page
 from workflows import ProductStatus, RecognitionStatus
 
@@ -220,6 +221,7 @@ def objection_allowed(status):
 
 
 @bp.get("/products/<token>")
+@talisman(content_security_policy=PUBLIC_CSP)
 @cached_page
 def detail(token):
     product, status = product_or_404(token)
@@ -228,6 +230,7 @@ def detail(token):
 
 
 @bp.get("/m/<token>")
+@talisman(content_security_policy=PUBLIC_CSP)
 @cached_page
 def phone(token):
     product = by_token(token)

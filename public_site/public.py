@@ -3,12 +3,14 @@
 from flask import Blueprint, abort, render_template, request
 
 from models import Page
+from extensions import PUBLIC_CSP, talisman
 from public_site.page_cache import cached_page
 
 bp = Blueprint("public", __name__)
 
 
 @bp.get("/")
+@talisman(content_security_policy=PUBLIC_CSP)
 @cached_page
 def home():
     import search

@@ -7,6 +7,7 @@ from flask import abort, render_template, request, send_file, url_for
 
 import search
 from models import today_shanghai
+from extensions import PUBLIC_CSP, talisman
 from public_site.page_cache import cached_page
 from public_site.public import bp
 
@@ -23,6 +24,7 @@ def _args():
 
 
 @bp.get("/search")
+@talisman(content_security_policy=PUBLIC_CSP)
 @cached_page
 def search_page():
     q, filters, sort = _args()

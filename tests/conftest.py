@@ -309,9 +309,13 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def page(page, live_server, db_session):
-    """A Playwright page with empty business tables; screenshots go to test-artifacts/."""
+    """A Playwright page with empty business tables; screenshots go to test-artifacts/.
+    A script or style the Content-Security-Policy blocked fails the test."""
     page.set_default_timeout(10000)
+    blocked = []
+    page.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
     yield page
+    assert not blocked, blocked
 
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

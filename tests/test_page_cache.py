@@ -102,3 +102,14 @@ def test_a_visitor_who_chose_english_never_gets_the_kept_chinese_page(app, make,
     english.get("/?lang=en")  # remembered in the session
     html = english.get(f"/products/{product.token}").get_data(as_text=True)
     assert "Product information" in html and "产品信息" not in html
+
+
+def test_public_pages_forbid_inline_scripts_and_framing_also_when_kept(client, make):
+    product = filed_product(make)
+    for path in ("/", "/search?q=电池", f"/products/{product.token}", f"/m/{product.token}"):
+        for visit in ("rendered", "kept"):
+            headers = client.get(path).headers
+            csp = headers["Content-Security-Policy"]
+            assert "script-src 'self';" in csp and "frame-ancestors 'self'" in csp, (path, visit, csp)
+            assert headers["X-Content-Type-Options"] == "nosniff", (path, visit)
+            assert headers["X-Frame-Options"] == "SAMEORIGIN", (path, visit)
