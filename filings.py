@@ -126,7 +126,7 @@ def next_certificate_number(recognition):
 
 # ---------------------------------------------------------------- patent watch (SPEC §6.4)
 
-WATCHED = ("filed", "revocation_pending")
+WATCHED = Product.PUBLIC_STATUSES  # filed, also while a revocation is reviewed
 
 
 def watch_patents():
@@ -168,10 +168,11 @@ def watch_patents():
 
 def products_without_valid_patents():
     """Filed products, not yet prompted, whose linked patents have all lapsed or left the unit."""
+    from workflows import ProductStatus  # workflows imports this module
     usable = (ProductPatent.select(ProductPatent.product).join(Patent).switch(ProductPatent)
               .join(UnitPatent, on=(UnitPatent.patent == ProductPatent.patent))
               .where(Patent.legal_status == "valid", UnitPatent.unit == Product.unit,
                      ProductPatent.product == Product.id))
     linked = ProductPatent.select(ProductPatent.product).where(ProductPatent.product == Product.id)
-    return (Product.select().where(Product.status == "filed", Product.revocation_prompt_at.is_null(),
+    return (Product.select().where(Product.status == ProductStatus.FILED, Product.revocation_prompt_at.is_null(),
                                    fn.EXISTS(linked), ~fn.EXISTS(usable)))

@@ -183,6 +183,12 @@ class Country(BaseModel):
     name_zh = CharField(max_length=60)
     name_en = CharField(max_length=100)
 
+    @classmethod
+    def names(cls, codes):
+        """{code: Chinese name} of these country codes (unknown codes are left out)."""
+        codes = list(codes)
+        return dict(cls.select(cls.code, cls.name_zh).where(cls.code.in_(codes)).tuples()) if codes else {}
+
 
 class Option(BaseModel):
     """Staff-editable short lists: unit_type, enterprise_type, enterprise_size, filing_purpose."""
@@ -200,6 +206,13 @@ class Option(BaseModel):
     def choices(cls, kind):
         rows = cls.select().where(cls.kind == kind, cls.active).order_by(cls.sort, cls.code)
         return [(o.code, o.name) for o in rows]
+
+    @classmethod
+    def name_of(cls, kind, code):
+        """The name of one code of a list (also of one since retired), or the code itself."""
+        if not code:
+            return ""
+        return cls.select(cls.name).where(cls.kind == kind, cls.code == code).scalar() or code
 
 
 class ReasonTemplate(BaseModel):

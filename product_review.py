@@ -384,9 +384,9 @@ def display_value(name, value):
         row = Industry.get_or_none(Industry.code == value)
         return f"{value} {row.name}" if row else value
     if name == "purpose":
-        return dict(Option.choices("filing_purpose")).get(value, value)
+        return Option.name_of("filing_purpose", value)
     if name == "export_countries":
-        names = dict(Country.select(Country.code, Country.name_zh).where(Country.code.in_(value)).tuples())
+        names = Country.names(c for c in value if c != "other")
         return "、".join(str(_l("其他")) if c == "other" else names.get(c, c) for c in value)
     if name == "contribution_method":
         return str(filing_rules.METHODS.get(value, value))

@@ -62,6 +62,7 @@ from models import (
     UnitNameHistory,
     db,
     shanghai_time,
+    today_shanghai,
 )
 from regions import PROVINCES, province_of
 
@@ -383,18 +384,36 @@ def clean(q, filters):
         if name not in FILTERS:
             messages.append(_l("已忽略不支持的筛选条件“%(name)s”。", name=str(name)[:20]))
             continue
-        good = {
-            "status": value in PUBLIC_STATUS_LABELS,
-            "industry": re.fullmatch(r"[A-T]|\d{2,4}", value) is not None,
-            "category": re.fullmatch(r"\d{2,10}", value) is not None,
-            "province": value in PROVINCES,
-            "year": re.fullmatch(r"(19|20)\d\d", value) is not None,
-        }[name]
-        if good:
-            valid[name] = int(value) if name == "year" else value
-        else:
+        normal = filter_value(name, value)
+        if normal is None:
             messages.append(_l("筛选条件“%(name)s”的取值无效，已忽略。", name=FILTER_LABELS[name]))
+        else:
+            valid[name] = normal
     return q, toks, valid, messages
+
+
+FIRST_YEAR = 2000
+
+
+def filter_value(name, value):
+    """A filter's value as the index holds it, or None when it is no value of that filter.
+    Also accepted: a status by its label (已备案), a section letter in lower case, a province
+    as its 6-digit division code (440000). The search page and the open-data API share it."""
+    value = str(value).strip()
+    if name == "status":
+        value = {str(label): code for code, label in PUBLIC_STATUS_LABELS.items()}.get(value, value)
+        return value if value in PUBLIC_STATUS_LABELS else None
+    if name == "industry":
+        value = value.upper()
+        return value if re.fullmatch(r"[A-T]|\d{2,4}", value) else None
+    if name == "category":
+        return value if re.fullmatch(r"\d{2,10}", value) else None
+    if name == "province":
+        return value[:2] if re.fullmatch(r"\d{2}(\d{4})?", value) and value[:2] in PROVINCES else None
+    if name == "year":
+        ok = re.fullmatch(r"\d{4}", value) and FIRST_YEAR <= int(value) <= today_shanghai().year + 1
+        return int(value) if ok else None
+    return None
 
 
 FILTER_LABELS = {

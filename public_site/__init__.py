@@ -11,18 +11,17 @@ from workflows import status_label
 
 
 def init_app(app):
-    from public_site import auth, patents_pages, portal, products, public, verification  # noqa: F401
-    from public_site import search_pages  # noqa: F401 - routes on the public blueprint
+    # patents_pages, products and verification add routes to the portal blueprint,
+    # search_pages to the public one.
+    from public_site import (  # noqa: F401
+        api, auth, page_cache, patents_pages, portal, product_pages, products, public, search_pages, verification,
+    )
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(portal.bp, url_prefix="/portal")
-    from public_site import api, product_pages
-
     app.register_blueprint(product_pages.bp)
     app.register_blueprint(api.bp)
-    from public_site import page_cache
-
     page_cache.init_app(app)
 
     @app.context_processor

@@ -7,7 +7,6 @@ an opaque cursor in id order, so a page is stable while products are added.
 
 import base64
 import binascii
-from datetime import date
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
@@ -16,9 +15,8 @@ from flask_cors import CORS
 
 import search
 from extensions import limiter
-from models import Industry, Product
+from models import Product
 from public_site import product_pages
-from regions import PROVINCES
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 CORS(bp, methods=["GET", "OPTIONS"], origins="*", send_wildcard=True, max_age=86400)
@@ -26,8 +24,14 @@ limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-FIRST_YEAR = 2000
-FILTERS = ("status", "industry", "category", "province", "year", "q", "cursor", "limit")
+FILTERS = (*search.FILTERS, "q", "cursor", "limit")
+FILTER_ERRORS = {
+    "status": _l("参数 status 须为 filed（已备案）、notice（公示中）或 recognised（已认定）"),
+    "industry": _l("参数 industry 不是有效的行业代码"),
+    "category": _l("参数 category 不是有效的产品分类代码"),
+    "province": _l("参数 province 须为省级行政区划代码，如 44 或 440000"),
+    "year": _l("参数 year 须为备案年份，如 2025"),
+}
 
 
 class BadRequest(ValueError):
@@ -88,34 +92,12 @@ def filtered(args):
     if unknown:
         raise BadRequest(_("不支持的参数：%(names)s", names="、".join(unknown)))
     filters = {}
-    status = args.get("status", "").strip()
-    if status:
-        by_label = {str(label): code for code, label in search.PUBLIC_STATUS_LABELS.items()}
-        status = by_label.get(status, status)
-        if status not in search.PUBLIC_STATUS_LABELS:
-            raise BadRequest(_("参数 status 须为 filed（已备案）、notice（公示中）或 recognised（已认定）"))
-        filters["status"] = status
-    industry = args.get("industry", "").strip().upper()
-    if industry:
-        section = len(industry) == 1 and Industry.select().where(Industry.parent_code == industry).exists()
-        if not (section or (industry.isdigit() and 2 <= len(industry) <= 4)):
-            raise BadRequest(_("参数 industry 不是有效的行业代码"))
-        filters["industry"] = industry
-    category = args.get("category", "").strip()
-    if category:
-        if not category.isdigit() or not 2 <= len(category) <= 10:
-            raise BadRequest(_("参数 category 不是有效的产品分类代码"))
-        filters["category"] = category
-    province = args.get("province", "").strip()
-    if province:
-        if not province.isdigit() or len(province) not in (2, 6) or province[:2] not in PROVINCES:
-            raise BadRequest(_("参数 province 须为省级行政区划代码，如 44 或 440000"))
-        filters["province"] = province[:2]
-    year = args.get("year", "").strip()
-    if year:
-        if not year.isdigit() or not FIRST_YEAR <= int(year) <= date.today().year + 1:
-            raise BadRequest(_("参数 year 须为备案年份，如 2025"))
-        filters["year"] = year
+    for name in search.FILTERS:
+        value = args.get(name, "").strip()
+        if value:
+            filters[name] = search.filter_value(name, value)
+            if filters[name] is None:
+                raise BadRequest(str(FILTER_ERRORS[name]))
     q = args.get("q", "").strip()
     if len(q) > search.MAX_QUERY:
         raise BadRequest(_("参数 q 不能超过%(n)s个字", n=search.MAX_QUERY))

@@ -1,6 +1,9 @@
 """The open-data API described in OpenAPI 3.1, written by hand (served at /api/v1/openapi.json)."""
 
+import patents
+import search
 from public_site.api import DEFAULT_LIMIT, MAX_LIMIT
+from public_site.product_pages import STATUS_TEXT
 
 
 def _param(name, description, schema, location="query", required=False):
@@ -14,7 +17,7 @@ def _error(description):
 
 CODE_NAME = {"type": ["object", "null"], "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
              "required": ["code", "name"]}
-STATUS = {"type": "string", "enum": ["filed", "notice", "recognised", "revoked", "recognition_revoked", "expired"],
+STATUS = {"type": "string", "enum": list(STATUS_TEXT),
           "description": "filed 已备案, notice 公示中, recognised 已认定; the last three (已撤销, 已撤销认定, "
                          "已过期) only on the detail of a product that is no longer public"}
 NULLABLE_TEXT = {"type": ["string", "null"]}
@@ -41,14 +44,14 @@ def document(server_url):
                     "description": "按 id 顺序分页；把上一页的 next_cursor 作为 cursor 取下一页，next_cursor 为 null 表示已到末页。",
                     "parameters": [
                         _param("status", "状态：filed（已备案）、notice（公示中）、recognised（已认定）",
-                               {"type": "string", "enum": ["filed", "notice", "recognised"]}),
+                               {"type": "string", "enum": list(search.PUBLIC_STATUS_LABELS)}),
                         _param("industry", "产品所属行业（GB/T 4754-2017）：门类字母或 2–4 位代码前缀",
-                               {"type": "string", "pattern": "^([A-Za-z]|[0-9]{2,4})$"}),
+                               {"type": "string", "pattern": "^([A-Ta-t]|[0-9]{2,4})$"}),
                         _param("category", "产品分类代码前缀（统计用产品分类目录）",
-                               {"type": "string", "pattern": "^[0-9]{1,10}$"}),
+                               {"type": "string", "pattern": "^[0-9]{2,10}$"}),
                         _param("province", "备案单位所在省级行政区划代码，如 44 或 440000",
                                {"type": "string", "pattern": "^([0-9]{2}|[0-9]{6})$"}),
-                        _param("year", "备案年份（北京时间）", {"type": "integer", "minimum": 2000}),
+                        _param("year", "备案年份（北京时间）", {"type": "integer", "minimum": search.FIRST_YEAR}),
                         _param("q", "关键词：产品名称、规格型号、单位名称、产品简介、商标",
                                {"type": "string", "maxLength": 100}),
                         _param("cursor", "上一页返回的 next_cursor", {"type": "string"}),
@@ -106,7 +109,7 @@ def document(server_url):
                     "number": {"type": "string"}, "name": {"type": "string"},
                     "type": {"type": "string", "enum": ["invention", "utility", "design"]},
                     "type_label": {"type": "string"},
-                    "legal_status": {"type": "string", "enum": ["valid", "invalid", "expired", "pending"]},
+                    "legal_status": {"type": "string", "enum": list(patents.STATUS_LABELS)},
                     "legal_status_label": {"type": "string"},
                 },
             },

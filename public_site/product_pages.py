@@ -57,9 +57,7 @@ class PublicStatus:
 
 
 STATUS_TEXT = {
-    "filed": _l("已备案"),
-    "notice": _l("公示中"),
-    "recognised": _l("已认定"),
+    **search.PUBLIC_STATUS_LABELS,  # filed, notice, recognised
     "revoked": _l("已撤销"),
     "recognition_revoked": _l("已撤销认定"),
     "expired": _l("已过期"),
@@ -137,15 +135,12 @@ def phone_url(product):
 def _purpose(product):
     if product.purpose == "other":
         return product.purpose_other
-    if not product.purpose:
-        return ""
-    name = Option.select(Option.name).where(Option.kind == "filing_purpose", Option.code == product.purpose).scalar()
-    return name or product.purpose
+    return Option.name_of("filing_purpose", product.purpose)
 
 
 def _countries(product):
     codes = [c for c in product.export_countries or [] if c != "other"]
-    names = dict(Country.select(Country.code, Country.name_zh).where(Country.code.in_(codes)).tuples()) if codes else {}
+    names = Country.names(codes)
     result = [names.get(c, c) for c in codes]
     if "other" in (product.export_countries or []) and product.export_other:
         result.append(product.export_other)

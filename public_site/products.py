@@ -28,12 +28,13 @@ from models import (
 )
 from public_site.portal import bp, current_unit
 
+S = workflows.ProductStatus
 TABS = (
-    ("draft", _l("未提交"), ("draft",)),
-    ("pending", _l("待审核"), ("pending",)),
-    ("rejected", _l("不通过"), ("rejected",)),
-    ("filed", _l("已备案"), ("filed", "revocation_pending")),
-    ("revoked", _l("撤销备案"), ("revoked",)),
+    (S.DRAFT, _l("未提交"), (S.DRAFT,)),
+    (S.PENDING, _l("待审核"), (S.PENDING,)),
+    (S.REJECTED, _l("不通过"), (S.REJECTED,)),
+    (S.FILED, _l("已备案"), Product.PUBLIC_STATUSES),  # also while a revocation is reviewed
+    (S.REVOKED, _l("撤销备案"), (S.REVOKED,)),
 )
 # A filing can be edited in the states it can be submitted from (未提交, 不通过).
 EDITABLE = tuple(s for t in workflows.transitions_for("product") if t.event == "submit" for s in t.sources)
@@ -111,7 +112,7 @@ def products():
     total = query.count()
     page = max(request.args.get("page", 1, type=int), 1)
     rows = list(query.order_by(Product.updated_at.desc(), Product.id.desc()).paginate(page, LIST_PAGE))
-    prompted = list(Product.select().where(Product.unit == unit, Product.status == "filed",
+    prompted = list(Product.select().where(Product.unit == unit, Product.status == S.FILED,
                                            Product.revocation_prompt_at.is_null(False)))
     return render_template("portal/products.html", unit=unit, tabs=TABS, tab=tab, tab_counts=tab_counts,
                            rows=rows, q=q, blockers=filing_blockers(unit), prompted=prompted,
@@ -177,7 +178,7 @@ def _remove_file(product):
 
 def _rejection(product):
     """The last 不通过 decision (reason and time) of a rejected product."""
-    if product.status != "rejected":
+    if product.status != S.REJECTED:
         return None
     return (AuditLog.select().where(AuditLog.object_type == "product", AuditLog.object_id == product.id,
                                     AuditLog.event == "reject").order_by(AuditLog.id.desc()).first())
@@ -431,7 +432,7 @@ def product_materials(product_id):
                 flash(exc.message, "danger")
             else:
                 flash(_("已提交审核，请等待备案审核。审核结果将以短信和站内消息通知。"), "success")
-                return redirect(url_for("portal.products", tab="pending"))
+                return redirect(url_for("portal.products", tab=S.PENDING))
         else:
             response = _after_save(product, "materials", errors)
             if response is not None:
@@ -466,7 +467,7 @@ def product_revoke(product_id):
                 error = exc.message
             else:
                 flash(_("撤销备案申请已提交，请等待平台审核。"), "success")
-                return redirect(url_for("portal.products", tab="filed"))
+                return redirect(url_for("portal.products", tab=S.FILED))
     return render_template("portal/product_revoke.html", product=product, error=error, reason=reason), \
         (400 if error else 200)
 
@@ -479,6 +480,6 @@ def product_confirm_revocation(product_id):
         workflows.apply(product, "confirm_revocation", current_user)
     except workflows.WorkflowError as exc:
         flash(exc.message, "danger")
-        return redirect(url_for("portal.products", tab="filed"))
+        return redirect(url_for("portal.products", tab=S.FILED))
     flash(_("产品“%(name)s”已撤销备案。", name=product.name), "success")
     return redirect(url_for("portal.products", tab="revoked"))

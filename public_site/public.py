@@ -2,8 +2,9 @@
 
 from flask import Blueprint, abort, render_template, request
 
-from models import Page
+import search
 from extensions import PUBLIC_CSP, talisman
+from models import Page
 from public_site.page_cache import cached_page
 
 bp = Blueprint("public", __name__)
@@ -13,8 +14,6 @@ bp = Blueprint("public", __name__)
 @talisman(content_security_policy=PUBLIC_CSP)
 @cached_page
 def home():
-    import search
-
     return render_template("public/home.html", counts=search.status_counts(), latest=search.latest(10),
                            notices=search.latest(20, status="notice"),
                            status_labels=search.PUBLIC_STATUS_LABELS)
