@@ -589,15 +589,19 @@ def _last_decision(obj, kind):
 REINDEXED = ("product", "recognition", "update")
 
 
-def apply(obj, event, actor, reason=None, _outbox=None, **data):
+def apply(obj, event, actor, reason=None, _outbox=None, seen=None, **data):
     """Trigger `event` on `obj` as `actor` (a User or SYSTEM). Returns the refreshed obj.
 
     Raises TransitionNotAllowed, PermissionDenied, GuardFailed or AlreadyDecided.
+    `seen` is the status the actor decided on (the page they read); if it has changed since,
+    AlreadyDecided names who decided meanwhile.
     `_outbox` is for an effect that applies a second transition inside this one: its
     notifications are then delivered with the outer transition's, after the commit.
     """
     kind = KINDS[type(obj)]
     model = type(obj)
+    if seen and seen != obj.status:
+        raise _already_decided(obj, kind)
     transition = find_transition(kind, obj.status, event)
     if transition is None:
         raise TransitionNotAllowed(

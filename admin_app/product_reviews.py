@@ -140,11 +140,6 @@ class ProductReviewView(ReviewView):
     def detail(self, product_id):
         product = _product(product_id)
         if request.method == "POST":
-            seen = request.form.get("seen_status", "")
-            if seen in tuple(ProductStatus) and seen != product.status:
-                # Decide on what the reviewer saw: apply()'s conditional UPDATE on that status
-                # then fails and its error names who decided in the meantime.
-                product.status = seen
             response = self.decide(product, {"product_id": product_id})
             product_review.release_decided([product.id])
             return response

@@ -32,12 +32,14 @@ class ReviewView(RoleGate, BaseView):
     roles = (Role.REVIEWER,)
 
     def decide(self, obj, endpoint_kwargs):
-        """POST of a decision: apply it, then back to the queue (or the item on error)."""
+        """POST of a decision: apply it, then back to the queue (or the item on error). A form
+        that sends seen_status (the status its page showed) is refused if it has changed."""
         event = request.form.get("event", "")
         reason = request.form.get("reason", "")
         flags = request.form.getlist("flags")
         try:
-            workflows.apply(obj, event, current_user, reason=reason, flags=",".join(flags))
+            workflows.apply(obj, event, current_user, reason=reason, flags=",".join(flags),
+                            seen=request.form.get("seen_status") or None)
         except workflows.WorkflowError as exc:
             flash(exc.message, "danger")
             return redirect(url_for(".detail", **endpoint_kwargs))

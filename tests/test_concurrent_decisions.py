@@ -93,3 +93,16 @@ def test_filing_sequence_continues_after_numbers_given_before_the_counter(make):
     assert next_filing_number(product) == f"{year}44{42:05d}"
     assert next_filing_number(product) == f"{year}44{43:05d}"
     assert Sequence.get_by_id(f"filing-{year}").last == 43
+
+
+def test_a_decision_on_a_status_the_reviewer_no_longer_sees_is_refused(make, db_session):
+    first, second = make.staff("reviewer"), make.staff("reviewer")
+    unit = make.approved_unit(first)
+    AssetInfo.create(unit=unit, fiscal_year=last_fiscal_year())
+    product = workflows.apply(make.complete_product(unit), "submit", unit.user)
+    workflows.apply(product, "reject", first, reason="材料不全")
+    # the second reviewer decides on the 待审核 page they opened before the rejection
+    fresh = Product.get_by_id(product.id)
+    with pytest.raises(workflows.AlreadyDecided, match="已由"):
+        workflows.apply(fresh, "approve", second, seen="pending")
+    assert Product.get_by_id(product.id).status == "rejected"
