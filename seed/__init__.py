@@ -56,11 +56,9 @@ def load_industries():
 
 def category_initials(name):
     """Pinyin initials of a category name, for the picker (电池 → dc)."""
-    try:
-        from pypinyin import Style, lazy_pinyin
-    except ImportError:  # pinyin search arrives with the product picker
-        return ""
-    return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER) if p)
+    from pypinyin import Style, lazy_pinyin
+
+    return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER) if p).lower()
 
 
 def import_categories(path):
@@ -92,7 +90,12 @@ def load_categories():
          "parent_code": r["parent_code"] or None, "initials": category_initials(r["name"])}
         for r in read_csv(path)
     ]
-    return _insert_missing(ProductCategory, rows)
+    added = _insert_missing(ProductCategory, rows)
+    with db.database.atomic():  # rows loaded before the initials were computed
+        for row in ProductCategory.select().where(ProductCategory.initials == ""):
+            ProductCategory.update(initials=category_initials(row.name)).where(
+                ProductCategory.code == row.code).execute()
+    return added
 
 
 def load_countries():

@@ -232,9 +232,11 @@ def test_category_picker_finds_by_code_keyword_and_initials(client, make, login,
 
     login(unit.user)
     leaf = ProductCategory.select().order_by(ProductCategory.level.desc()).first()
-    for q in (leaf.code[:6], leaf.name[:2], leaf.initials[:2]):
+    assert (leaf.name, leaf.initials) == ("种用早籼稻", "zyzxd")  # from the seeded catalogue
+    for q in (leaf.code[:6], leaf.name[:2], "zyzx", "ZYZ"):
         codes = [row["code"] for row in client.get(f"/portal/categories?q={q}").get_json()]
         assert leaf.code in codes, q
+    assert "01" not in [row["code"] for row in client.get("/portal/categories?q=zyzx").get_json()]
     assert client.get("/portal/categories?q=zzzzzz").get_json() == []
 
 
