@@ -488,6 +488,7 @@ def _products(ids):
             # (key, public): a public file is served by /files/<key>, others by the search's route
             product.main_image = images.get(pid)
             product.public_status = statuses.get(pid, "filed")
+            product.public_status_label = PUBLIC_STATUS_LABELS[product.public_status]
             out.append(product)
     return out
 

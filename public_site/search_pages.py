@@ -47,7 +47,7 @@ def search_page():
         return link(**{name: None})
 
     return render_template("public/search.html", results=results, link=link, facet_link=facet_link,
-                           status_labels=search.PUBLIC_STATUS_LABELS, filter_labels=search.FILTER_LABELS,
+                           filter_labels=search.FILTER_LABELS,
                            export_limit=search.EXPORT_LIMIT)
 
 
