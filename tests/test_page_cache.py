@@ -65,10 +65,12 @@ def test_a_response_that_sets_a_cookie_is_not_kept_for_others(app, make, db_sess
 
 
 def test_a_phone_revisit_is_answered_304_from_the_kept_page(client, make):
-    product = filed_product(make)
+    product = filed_product(make, name="动力电池管理系统")
     first = client.get(f"/m/{product.token}")
+    rename_behind_the_index(product, "储能电池管理系统")
     kept = client.get(f"/m/{product.token}")  # from the cache: same body, same ETag
     assert kept.headers["ETag"] == first.headers["ETag"] and kept.data == first.data
+    assert "动力电池管理系统" in kept.get_data(as_text=True)
     again = client.get(f"/m/{product.token}", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
 
@@ -105,10 +107,14 @@ def test_a_visitor_who_chose_english_never_gets_the_kept_chinese_page(app, make,
 
 
 def test_public_pages_forbid_inline_scripts_and_framing_also_when_kept(client, make):
-    product = filed_product(make)
-    for path in ("/", "/search?q=电池", f"/products/{product.token}", f"/m/{product.token}"):
-        for visit in ("rendered", "kept"):
-            headers = client.get(path).headers
+    product = filed_product(make, name="动力电池管理系统")
+    paths = ("/", "/search?q=电池", f"/products/{product.token}", f"/m/{product.token}")
+    rendered = {path: client.get(path) for path in paths}
+    rename_behind_the_index(product, "储能电池管理系统")
+    for path in paths:
+        kept = client.get(path)
+        assert "储能电池管理系统" not in kept.get_data(as_text=True), path  # really the kept page
+        for visit, headers in (("rendered", rendered[path].headers), ("kept", kept.headers)):
             csp = headers["Content-Security-Policy"]
             assert "script-src 'self';" in csp and "frame-ancestors 'self'" in csp, (path, visit, csp)
             assert headers["X-Content-Type-Options"] == "nosniff", (path, visit)

@@ -3,6 +3,7 @@ only public fields, the status in the manual's words, no private data anywhere."
 
 import io
 import re
+from pathlib import Path
 from datetime import timedelta
 from decimal import Decimal
 
@@ -89,6 +90,12 @@ def text_of(html):
     return re.sub(r"<[^>]+>", " ", html)
 
 
+def shown_status(html):
+    """The status badge of a product page or phone page (the word may recur in notes)."""
+    found = re.search(r'class="(?:st st|zl-pstatus zl-pstatus)-[a-z_]+">([^<]+)<', html)
+    return found.group(1) if found else None
+
+
 def assert_no_secrets(text):
     leaked = [s for s in SECRET_TEXTS if s in text]
     assert not leaked, leaked
@@ -106,6 +113,7 @@ def test_filed_product_page_shows_public_fields_and_no_private_data(client, make
                  "用于新能源汽车动力电池组的监测", "美国", "德国", "2018", product.unit.name, "已备案",
                  product.filing_number, "备案日期", "一种电池管理方法", "发明", "有效"):
         assert text in html, text
+    assert shown_status(html) == "已备案"
     assert f"/products/{product.token}/image" in html
     assert f"/products/{product.token}/qr.png" in html and f"/products/{product.token}/qr.svg" in html
     assert "我有异议" not in html  # only when 公示中 or 已认定
@@ -155,7 +163,7 @@ def test_revoked_filing_says_so_without_details(client, make):
     for path in (f"/products/{product.token}", f"/m/{product.token}"):
         resp = client.get(path)
         html = resp.get_data(as_text=True)
-        assert resp.status_code == 200 and "已撤销" in html, path
+        assert resp.status_code == 200 and shown_status(html) == "已撤销", path
         assert "动力电池管理系统" in html and product.unit.name in html
         for detail in ("BMS-2000", product.filing_number, "一种电池管理方法", "星河", "qr.png"):
             assert detail not in html, (path, detail)
@@ -168,10 +176,10 @@ def test_product_in_public_notice_shows_notice_period_and_objection_link(client,
     product = filed_product(make)
     rec = recognition(product, make, to="notice")
     html = client.get(f"/products/{product.token}").get_data(as_text=True)
-    assert "公示中" in html and "公示期" in html
+    assert shown_status(html) == "公示中" and "公示期" in html
     assert f"{rec.notice_start.isoformat()} — {rec.notice_end.isoformat()}" in html
     assert f'href="/objections/new?product={product.token}"' in html and "我有异议" in html
-    assert "公示中" in client.get(f"/m/{product.token}").get_data(as_text=True)
+    assert shown_status(client.get(f"/m/{product.token}").get_data(as_text=True)) == "公示中"
 
 
 def test_recognised_product_shows_certificate_and_every_patent(client, make):
@@ -180,7 +188,7 @@ def test_recognised_product_shows_certificate_and_every_patent(client, make):
     assert rec.status == "recognised" and rec.certificate_number
     for path in (f"/products/{product.token}", f"/m/{product.token}"):
         html = client.get(path).get_data(as_text=True)
-        assert "已认定" in html and "证书编号" in html and rec.certificate_number in html
+        assert shown_status(html) == "已认定" and "证书编号" in html and rec.certificate_number in html
         assert "有效期至" in html and rec.valid_until.isoformat() in html and "认定日期" in html
         # Recognised: the patent kept private at filing is public now; its case number is not.
         assert "ZL201920000001.X" in html and "一种保密的电池方法" in html
@@ -193,7 +201,7 @@ def test_a_lapsed_recognition_says_so_first_and_keeps_the_filed_details(client, 
     rec = recognition(product, make, to="expired")
     for path in (f"/products/{product.token}", f"/m/{product.token}"):
         html = client.get(path).get_data(as_text=True)
-        assert "已过期" in html and f"认定已于{rec.valid_until.isoformat()}到期" in html
+        assert shown_status(html) == "已过期" and f"认定已于{rec.valid_until.isoformat()}到期" in html
         assert "BMS-2000" in html and product.filing_number in html and "我有异议" not in html
         assert "一种保密的电池方法" not in html  # the filing-stage choice applies again
     listed = [p["token"] for p in client.get("/api/v1/products").get_json()["items"]]
@@ -207,7 +215,7 @@ def test_recognition_revoked_is_stated_plainly(client, make, to, label):
     for path in (f"/products/{product.token}", f"/m/{product.token}"):
         resp = client.get(path)
         html = resp.get_data(as_text=True)
-        assert resp.status_code == 200 and label in html
+        assert resp.status_code == 200 and shown_status(html) == label
         assert "动力电池管理系统" in html and product.unit.name in html
         assert "BMS-2000" not in html and "我有异议" not in html and "一种电池管理方法" not in html
 
@@ -224,7 +232,7 @@ def test_main_image_of_a_public_product_is_served_to_anyone(client, make):
     assert client.get(f"/files/{other.file.key}").status_code == 404  # other files stay private
 
 
-def test_phone_thumbnail_is_a_small_jpeg(client, make):
+def test_phone_thumbnail_is_a_small_jpeg(app, client, make):
     product = filed_product(make)
     big = storage.save_bytes(make.png((2400, 1800)), "big.png", "png", owner=product.unit.user)
     ProductFile.update(file=big).where(ProductFile.product == product, ProductFile.kind == "main_image").execute()
@@ -233,7 +241,10 @@ def test_phone_thumbnail_is_a_small_jpeg(client, make):
     with Image.open(io.BytesIO(resp.data)) as img:
         assert img.format == "JPEG" and img.width == 480 and img.height == 360
     assert len(resp.data) < 30_000
-    assert client.get(f"/products/{product.token}/thumb.jpg").data == resp.data  # cached
+    kept = Path(app.instance_path) / "cache" / "thumbs" / f"{big.sha256}-480.jpg"
+    assert kept.read_bytes() == resp.data  # made once, then served from instance/cache
+    kept.write_bytes(b"kept")
+    assert client.get(f"/products/{product.token}/thumb.jpg").data == b"kept"
 
 
 def test_qr_codes_point_at_the_phone_page(client, make, app):
@@ -351,4 +362,4 @@ def test_the_phone_page_is_revalidated_so_a_revocation_shows_at_once(client, mak
     assert client.get(f"/m/{product.token}", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
     workflows.apply(type(product).get_by_id(product.id), "admin_revoke", make.staff("admin"), reason="依职权撤销")
     again = client.get(f"/m/{product.token}", headers={"If-None-Match": first.headers["ETag"]})
-    assert again.status_code == 200 and "已撤销" in again.get_data(as_text=True)
+    assert again.status_code == 200 and shown_status(again.get_data(as_text=True)) == "已撤销"

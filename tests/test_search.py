@@ -5,6 +5,7 @@ Runs on SQLite, and on PostgreSQL when ZLCP_TEST_DATABASE_URL is set.
 
 import csv
 import io
+import re
 from datetime import datetime
 
 import pytest
@@ -195,7 +196,9 @@ def test_search_page_shows_cards_and_facets(client, file_product):
     html = client.get("/search?q=电池").get_data(as_text=True)
     assert "动力电池管理系统" in html and product.filing_number in html
     assert f"/products/{product.token}" in html
-    assert "已备案" in html and "广东" in html
+    card = html.split(f'href="/products/{product.token}"', 1)[1].split("</li>", 1)[0]
+    assert re.search(r'zl-badge-filed">\s*已备案<', card)  # the card's own status
+    assert re.search(r'广东 <span class="zl-count">1</span>', html)  # the province facet
     assert client.get("/search?q=不存在的产品").status_code == 200
     assert "没有找到" in client.get("/search?q=不存在的产品").get_data(as_text=True)
 
@@ -233,16 +236,25 @@ def test_home_shows_counts_latest_and_notice_list(client, file_product):
     _recognise(other, "notice")
     html = client.get("/").get_data(as_text=True)
     assert "动力电池管理系统" in html and "电池检测设备" in html
+    assert "<strong>1</strong>已备案" in html and "<strong>1</strong>公示中" in html
+    assert "<strong>0</strong>已认定" in html
+    notices = html.split('id="notice-title"', 1)[1].split("</section>", 1)[0]
+    assert "电池检测设备" in notices and "动力电池管理系统" not in notices
     assert 'action="/search"' in html
     assert "产品信息查询" in html
     assert "暂无公示中的产品" not in html
     assert f"/products/{product.token}" in html
 
 
-def test_reindex_all_rebuilds_the_same_index(file_product):
-    file_product(name="动力电池管理系统")
+def test_reindex_all_rebuilds_the_index_from_the_products(file_product):
+    from models import Product
+
+    product = file_product(name="动力电池管理系统")
+    Product.update(name="钠离子电池").where(Product.id == product.id).execute()  # behind the index
+    assert names(search.search("钠离子", {})) == []
     assert search.reindex_all() == 1
-    assert search.search("电池", {}).total == 1
+    assert names(search.search("钠离子", {})) == ["钠离子电池"]
+    assert names(search.search("管理系统", {})) == []
 
 
 # ---------------------------------------------------------------- browser
