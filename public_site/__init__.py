@@ -3,11 +3,21 @@
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
+from flask_wtf.csrf import CSRFError
 
 import notifications
 import units
 from models import shanghai_time
 from workflows import status_label
+
+
+def lang_url(locale):
+    """This page in another language: its query (a search, a filter) kept."""
+    from flask import request
+    from urllib.parse import urlencode
+
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", locale)]
+    return request.path + "?" + urlencode(args)
 
 
 def init_app(app):
@@ -30,6 +40,7 @@ def init_app(app):
 
         return {
             "current_locale": str(get_locale()),
+            "lang_url": lang_url,
             "site_name": app.config["SITE_NAME"],
             "unread_messages": notifications.unread_count(current_user),
             "status_label": status_label,
@@ -48,6 +59,23 @@ def init_app(app):
     def not_found(error):
         return render_template("public/error.html", code=404, title=_l("页面不存在"),
                                message=_l("您访问的页面不存在或已被移除。")), 404
+
+    @app.errorhandler(409)
+    def conflict(error):
+        message = getattr(error, "description", "") or _l("该事项的状态已变化，请刷新页面后查看。")
+        return render_template("public/error.html", code=409, title=_l("无法保存"), message=message,
+                               back=True), 409
+
+    @app.errorhandler(CSRFError)
+    def page_expired(error):
+        return render_template("public/error.html", code=400, title=_l("页面已过期"),
+                               message=_l("页面已过期或您已在其他窗口重新登录。请返回上一页，刷新后再提交。"),
+                               back=True), 400
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return render_template("public/error.html", code=400, title=_l("请求无效"),
+                               message=_l("请求无效，请返回上一页重试。"), back=True), 400
 
     @app.errorhandler(413)
     def too_large(error):

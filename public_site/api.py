@@ -24,7 +24,7 @@ limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-FILTERS = (*search.FILTERS, "q", "cursor", "limit")
+FILTERS = (*search.FILTERS, "q", "cursor", "limit", "lang")  # lang: the language of the labels
 FILTER_ERRORS = {
     "status": _l("参数 status 须为 filed（已备案）、notice（公示中）或 recognised（已认定）"),
     "industry": _l("参数 industry 不是有效的行业代码"),

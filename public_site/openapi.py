@@ -57,6 +57,8 @@ def document(server_url):
                         _param("cursor", "上一页返回的 next_cursor", {"type": "string"}),
                         _param("limit", f"每页条数，默认 {DEFAULT_LIMIT}，最多 {MAX_LIMIT}",
                                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
+                        _param("lang", "状态等标签的语言：zh_Hans_CN（默认）或 en",
+                               {"type": "string", "enum": ["zh_Hans_CN", "en"]}),
                     ],
                     "responses": {
                         "200": {"description": "一页产品", "content": {"application/json": {"schema": {

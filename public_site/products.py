@@ -111,6 +111,11 @@ def products():
         query = query.where(Product.name.contains(q) | Product.model.contains(q))
     total = query.count()
     page = max(request.args.get("page", 1, type=int), 1)
+    last = max(-(-total // LIST_PAGE), 1)
+    if page > last:
+        if total:
+            flash(_("页码超出范围，已显示最后一页。"), "info")
+        page = last
     rows = list(query.order_by(Product.updated_at.desc(), Product.id.desc()).paginate(page, LIST_PAGE))
     prompted = list(Product.select().where(Product.unit == unit, Product.status == S.FILED,
                                            Product.revocation_prompt_at.is_null(False)))

@@ -15,11 +15,11 @@ PER_PAGE = 20
 
 
 def _args():
-    """(q, filters, sort) from the query string: every argument but q/sort/page is a filter
+    """(q, filters, sort) from the query string: every argument but q/sort/page/lang is a filter
     (unknown ones are reported by search.clean)."""
     q = request.args.get("q", "")
     sort = request.args.get("sort", "relevance")
-    filters = {k: v for k, v in request.args.items() if k not in ("q", "sort", "page")}
+    filters = {k: v for k, v in request.args.items() if k not in ("q", "sort", "page", "lang")}
     return q, filters, sort
 
 

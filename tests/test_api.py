@@ -175,7 +175,7 @@ def test_openapi_document_describes_the_endpoints(client, db_session):
     assert doc["openapi"] == "3.1.0"
     assert set(doc["paths"]) == {"/products", "/products/{token}", "/openapi.json"}
     names = {p["name"] for p in doc["paths"]["/products"]["get"]["parameters"]}
-    assert names == {"status", "industry", "category", "province", "year", "q", "cursor", "limit"}
+    assert names == {"status", "industry", "category", "province", "year", "q", "cursor", "limit", "lang"}
     from public_site.api import FILTERS
 
     assert names == set(FILTERS)

@@ -82,3 +82,20 @@ def test_product_info_step_counts_and_computes_method_one(page, live_server, mak
     page.get_by_role("link", name="产品备案管理").first.click()
     expect(page.locator('[data-tab-count="draft"]')).to_have_text("1")
     expect(page.get_by_role("cell", name="动力电池管理系统")).to_be_visible()
+
+
+def test_a_locked_or_expired_form_gets_a_chinese_page_with_a_way_back(app, client, make, login):
+    unit = make.approved_unit()
+    draft = make.complete_product(unit)
+    login(unit.user)
+    resp = client.post(f"/portal/products/{draft.id}/revoke", data={"reason": "停产"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 409 and "无法保存" in html and "只有已备案的产品可以申请撤销备案" in html
+    assert "返回上一页" in html and "Conflict" not in html
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        resp = client.post(f"/portal/products/{draft.id}/info", data={"name": "新名称"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "页面已过期" in html and "CSRF" not in html

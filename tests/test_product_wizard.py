@@ -279,6 +279,8 @@ def test_the_list_is_paginated_and_searchable(client, login, unit):
     assert first.count("储能电池") == 20 and "第1页，共2页" in first
     second = client.get("/portal/products?tab=draft&page=2").get_data(as_text=True)
     assert second.count("储能电池") == 3
+    beyond = client.get("/portal/products?tab=draft&page=99").get_data(as_text=True)
+    assert beyond.count("储能电池") == 3 and "第2页，共2页" in beyond and "页码超出范围" in beyond
     found = client.get("/portal/products?tab=draft&q=M22").get_data(as_text=True)
     assert "储能电池22" in found and "储能电池21" not in found
 

@@ -203,6 +203,19 @@ def test_search_page_shows_cards_and_facets(client, file_product):
     assert "没有找到" in client.get("/search?q=不存在的产品").get_data(as_text=True)
 
 
+def test_switching_language_keeps_the_search(client, file_product):
+    file_product(name="动力电池管理系统")
+    html = client.get("/search?q=电池&province=44").get_data(as_text=True)
+    switch = re.search(r'href="([^"]*lang=en)">English<', html).group(1).replace("&amp;", "&")
+    english = client.get(switch).get_data(as_text=True)
+    assert "动力电池管理系统" in english and "Results for" in english
+    assert "lang" not in text_between(english, "<main", "</main>").replace("language", "")
+
+
+def text_between(html, start, end):
+    return html.split(start, 1)[1].split(end, 1)[0]
+
+
 def test_result_cards_show_the_main_image_thumbnail(client, file_product):
     product = file_product(name="动力电池管理系统")
     html = client.get("/search?q=电池").get_data(as_text=True)
