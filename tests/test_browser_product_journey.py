@@ -71,6 +71,13 @@ def test_filing_journey_from_the_wizard_to_revocation(page, live_server, make, t
     page.get_by_label("系数K", exact=True).fill("2")
     expect(page.get_by_label("专利市场贡献指数", exact=True)).to_have_value("10.00")
     expect(page.locator("[data-saved-at]")).to_have_text(re.compile(r"^\d\d:\d\d:\d\d$"), timeout=10000)  # autosaved
+    # What autosave cannot keep is said at the field, and the header says it was not saved.
+    page.get_by_label("本产品首次生产年份", exact=True).fill("2999")
+    expect(page.locator("#e-first_year")).to_contain_text("年份", timeout=10000)
+    expect(page.locator("[data-autosave-problems]")).to_have_text("有1项内容有误，未能保存，请修改标红处。")
+    page.get_by_label("本产品首次生产年份", exact=True).fill("2019")
+    expect(page.locator("[data-autosave-problems]")).to_have_text("", timeout=10000)
+    expect(page.locator("#e-first_year")).to_have_text("")
     page.locator("#f-main_image").set_input_files(str(image))
     page.get_by_role("button", name="保存").click()
     expect(page.locator('[data-files="main_image"] img')).to_be_visible()

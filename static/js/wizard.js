@@ -4,6 +4,38 @@
   "use strict";
   var form = document.querySelector("form[data-autosave]");
   var savedAt = document.querySelector("[data-saved-at]");
+  var problems = document.querySelector("[data-autosave-problems]");
+  var marked = [];  // fields autosave marked as wrong
+
+  // What autosave could not keep is said at the field, as the server's own errors are.
+  function showErrors(errors) {
+    marked.forEach(function (name) {
+      if (errors[name]) { return; }
+      var input = document.getElementById("f-" + name);
+      var box = document.getElementById("e-" + name);
+      if (input) { input.classList.remove("is-invalid"); input.removeAttribute("aria-invalid"); }
+      if (box) { box.textContent = ""; }
+    });
+    marked = Object.keys(errors);
+    marked.forEach(function (name) {
+      var input = document.getElementById("f-" + name);
+      if (!input) { return; }
+      var box = document.getElementById("e-" + name);
+      if (!box) {
+        box = document.createElement("div");
+        box.className = "invalid-feedback d-block";
+        box.id = "e-" + name;
+        input.insertAdjacentElement("afterend", box);
+      }
+      box.textContent = errors[name];
+      input.classList.add("is-invalid");
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", box.id);
+    });
+    if (problems) {
+      problems.textContent = marked.length ? problems.dataset.message.replace("__N__", marked.length) : "";
+    }
+  }
 
   function payload() {
     var data = new FormData(form);
@@ -21,7 +53,10 @@
       dirty = false;
       fetch(form.dataset.autosave, { method: "POST", body: payload(), headers: { "X-Autosave": "1" }, credentials: "same-origin" })
         .then(function (r) { return r.json(); })
-        .then(function (body) { if (savedAt && body.saved_at) { savedAt.textContent = body.saved_at; } })
+        .then(function (body) {
+          if (savedAt && body.saved_at) { savedAt.textContent = body.saved_at; }
+          showErrors(body.errors || {});
+        })
         .catch(function () { dirty = true; });
     };
     var later = function (event) {
