@@ -410,6 +410,10 @@ def test_reviewer_bulk_approves_clean_items_and_reviews_a_resubmission(page, liv
     page.wait_for_load_state("load")
     expect(page.get_by_role("heading", name="智能水表")).to_be_visible()
     expect(page.get_by_text("产品上年度销售额大于单位年度所有产品总销售额")).to_be_visible()
+    page.get_by_role("button", name="不通过", exact=True).click()  # no reason yet: said at the box
+    expect(page.locator("#e-reason")).to_be_visible()
+    expect(page.get_by_label("理由（不通过时必填）")).to_be_focused()
+    expect(page.get_by_role("heading", name="智能水表")).to_be_visible()  # still on the page
     page.get_by_label("常用理由").select_option(label="经济数据不一致")
     expect(page.get_by_label("理由（不通过时必填）")).to_have_value(
         "产品经济数据与单位资产信息或证明材料不一致，请核对后重新填报。")
