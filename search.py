@@ -23,6 +23,7 @@ pages kept by public_site/page_cache.py are filed under it, so a change is visib
 next request after its commit.
 """
 
+import io
 import math
 import operator
 import re
@@ -369,7 +370,7 @@ def _filter_conditions(filters, skip=(), columns=SearchDoc):
 def clean(q, filters):
     """(query text, token list, valid filters, messages) from raw user input."""
     messages = []
-    q = (q or "").strip()
+    q = "".join(ch for ch in (q or "") if ch.isprintable()).strip()  # no NUL or other controls
     if len(q) > MAX_QUERY:
         q = q[:MAX_QUERY]
         messages.append(_l("查询内容过长，已截取前%(n)s个字。", n=MAX_QUERY))
@@ -649,6 +650,21 @@ def export_dataset(q, filters, sort="relevance"):
                      r["filing_number"] or "", r["industry_name"] or "", r["category_name"] or "",
                      shanghai_time(r["filed_at"], "%Y-%m-%d")))
     return data
+
+
+def widen_columns(xlsx):
+    """An exported workbook with columns wide enough for their text (tablib counts a Chinese
+    character as one, Excel draws it two wide)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(xlsx))
+    for column in book.active.columns:
+        widest = max(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(cell.value or ""))
+                     for cell in column)
+        book.active.column_dimensions[column[0].column_letter].width = min(widest + 2, 60)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def status_counts():

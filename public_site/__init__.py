@@ -1,6 +1,6 @@
 """Public pages, the company portal (/portal) and account pages."""
 
-from flask import render_template
+from flask import jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 from flask_wtf.csrf import CSRFError
@@ -9,6 +9,14 @@ import notifications
 import units
 from models import shanghai_time
 from workflows import status_label
+
+
+def filesize(n):
+    """635 B, 12.3 KB, 4.5 MB (Jinja's filesizeformat says "Bytes" in any language)."""
+    for unit in ("B", "KB", "MB"):
+        if n < 1024 or unit == "MB":
+            return f"{n} B" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
 
 
 def lang_url(locale):
@@ -48,6 +56,7 @@ def init_app(app):
         }
 
     app.jinja_env.filters["beijing"] = shanghai_time
+    app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.filters["wan"] = lambda v: "" if v is None else f"{v:,.2f}"  # 万元 amounts
 
     @app.errorhandler(403)
@@ -57,6 +66,8 @@ def init_app(app):
 
     @app.errorhandler(404)
     def not_found(error):
+        if request.path.startswith(api.bp.url_prefix + "/"):  # an address the open-data API lacks
+            return jsonify(error=str(_l("接口地址不存在，请查阅 /api/v1/openapi.json"))), 404
         return render_template("public/error.html", code=404, title=_l("页面不存在"),
                                message=_l("您访问的页面不存在或已被移除。")), 404
 

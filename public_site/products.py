@@ -445,7 +445,8 @@ def product_materials(product_id):
     fresh = Product.get_by_id(product.id)
     problems, checks = _self_check(fresh) if fresh.status in EDITABLE else ([], [])
     return _render_step("materials", product, errors=errors, problems=problems, checks=checks,
-                        submit_failed=submit_errors is not None), \
+                        submit_failed=submit_errors is not None,
+                        submit_asked=request.method == "POST" and bool(request.form.get("submit"))), \
         (400 if errors or submit_errors is not None else 200)
 
 

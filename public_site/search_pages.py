@@ -60,8 +60,8 @@ def search_export(fmt):
     name = f"产品信息查询-{today_shanghai():%Y%m%d}.{fmt}"
     if fmt == "csv":
         body = ("\ufeff" + data.export("csv")).encode("utf-8")  # BOM: Excel opens it as UTF-8
-        mimetype = "text/csv; charset=utf-8"
+        mimetype = "text/csv"  # Werkzeug adds "; charset=utf-8"
     else:
-        body = data.export("xlsx")
+        body = search.widen_columns(data.export("xlsx"))
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=name)

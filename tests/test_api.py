@@ -168,6 +168,8 @@ def test_cors_allows_get_from_any_origin(client, db_session):
     assert "POST" not in pre.headers["Access-Control-Allow-Methods"]
     assert "Access-Control-Allow-Origin" not in client.get("/").headers  # the API only
     assert client.post("/api/v1/products").status_code == 405
+    missing = client.get("/api/v1/nothing-here")
+    assert missing.status_code == 404 and missing.get_json() == {"error": "接口地址不存在，请查阅 /api/v1/openapi.json"}
 
 
 def test_openapi_document_describes_the_endpoints(client, db_session):

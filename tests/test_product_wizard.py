@@ -97,6 +97,11 @@ def test_materials_keep_good_files_and_report_bad_ones_at_their_field(client, ma
     assert kinds.count("economic_proof") == 1 and "certification" not in kinds and "intro_video" not in kinds
     assert Product.get_by_id(product.id).compulsory_cert is True
     assert "财务证明.pdf" in html  # the good upload is listed back
+    assert "尚未提交审核" not in html  # 保存 was pressed, not 提交审核
+    resp = client.post(f"/portal/products/{product.id}/materials", content_type="multipart/form-data", data={
+        "certification": [(io.BytesIO(make.png()), "认证.png")], "compulsory_cert": "1", "submit": "1"})
+    assert resp.status_code == 400 and "尚未提交审核。以下文件未能上传" in resp.get_data(as_text=True)
+    assert Product.get_by_id(product.id).status == "draft"
 
 
 def test_submit_reports_every_problem_with_a_link_to_its_step_and_field(client, make, login, unit):

@@ -164,7 +164,7 @@ def test_pages(file_product):
 
 
 @pytest.mark.parametrize("q", ['"电池', "电池*", "电池 AND", "NEAR(电池", "电池'", "'; DROP TABLE product;--",
-                               "电池" * 80, "*", "AND", '"', "NEAR(", "OR NOT", "电池) OR (1=1"])
+                               "电池" * 80, "*", "AND", '"', "NEAR(", "OR NOT", "电池) OR (1=1", "电\x00池"])
 def test_bad_input_gives_a_normal_page(client, file_product, q):
     file_product(name="动力电池管理系统")
     results = search.search(q, {"nonsense": "1", "year": "abc", "province": "99"}, sort="x", page="-3")
@@ -172,7 +172,7 @@ def test_bad_input_gives_a_normal_page(client, file_product, q):
     assert results.messages
     resp = client.get("/search", query_string={"q": q, "page": "999", "nope": "1", "industry": "ZZ"})
     assert resp.status_code == 200
-    assert "产品信息查询" in resp.get_data(as_text=True)
+    assert "产品信息查询" in resp.get_data(as_text=True) and "\x00" not in resp.get_data(as_text=True)
 
 
 def test_long_query_is_cut_with_a_message(client, file_product):
@@ -227,6 +227,7 @@ def test_exports_contain_only_public_columns(client, file_product):
     product = file_product(name="动力电池管理系统")
     resp = client.get("/search/export.csv?q=电池")
     assert resp.status_code == 200 and "attachment" in resp.headers["Content-Disposition"]
+    assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0] == ["产品名称", "规格型号", "单位名称", "状态", "备案号", "产品所属行业", "产品分类", "备案日期"]
     assert rows[1][:5] == ["动力电池管理系统", "BMS-2000", product.unit.name, "已备案", product.filing_number]
@@ -239,6 +240,8 @@ def test_exports_contain_only_public_columns(client, file_product):
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0][0] == "产品名称" and values[1][0] == "动力电池管理系统"
     assert len(values[0]) == 8
+    # wide enough for Chinese text: 状态 "已备案" is 6 half-width characters wide
+    assert sheet.column_dimensions["D"].width >= 8 and sheet.column_dimensions["A"].width >= 18
     assert client.get("/search/export.pdf").status_code == 404
 
 
