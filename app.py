@@ -54,6 +54,10 @@ def create_app(config=None):
     admin_app.init_app(app)
     cli.init_app(app)
 
+    @app.get("/favicon.ico")  # asked for by browsers whatever the page says
+    def favicon():
+        return app.send_static_file("img/favicon.ico")
+
     @app.get("/healthz")
     def healthz():
         return jsonify(health(app))

@@ -28,6 +28,8 @@ from functools import wraps
 from flask import current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from peewee import DatabaseError
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 import search
@@ -72,6 +74,7 @@ def cached_page(view):
         request.environ[KEEP] = key
         return view(*args, **kwargs)
 
+    wrapper.keeps_pages = True  # KeptPages answers only for such views
     return wrapper
 
 
@@ -87,10 +90,21 @@ class KeptPages:
     def _enabled(self):
         return self.app.config["PAGE_CACHE_SECONDS"] > 0
 
+    def _keeps(self, environ):
+        """Whether the address is one of a `cached_page` view (not a static file, /healthz…)."""
+        try:
+            endpoint, _args = self.app.url_map.bind_to_environ(environ).match()
+        except HTTPException:
+            return False
+        return getattr(self.app.view_functions.get(endpoint), "keeps_pages", False)
+
     def _lookup(self, environ):
+        """The kept page, or None; a database that does not answer is the app's to report."""
         was_closed = db.database.is_closed()
         try:
             return self.store.get(_key(environ, self.app.config["BABEL_DEFAULT_LOCALE"]))
+        except DatabaseError:
+            return None
         finally:
             if was_closed and not db.database.is_closed():
                 db.database.close()
@@ -109,7 +123,8 @@ class KeptPages:
         return session is not None and not any(k in session for k in ANONYMOUS_SESSION_BLOCKERS)
 
     def __call__(self, environ, start_response):
-        if self._enabled() and environ.get("REQUEST_METHOD") == "GET" and self._anonymous(environ):
+        if (self._enabled() and environ.get("REQUEST_METHOD") == "GET" and self._keeps(environ)
+                and self._anonymous(environ)):
             kept = self._lookup(environ)
             if kept is not None:
                 return _response(kept, environ)(environ, start_response)

@@ -119,3 +119,15 @@ def test_public_pages_forbid_inline_scripts_and_framing_also_when_kept(client, m
             assert "script-src 'self';" in csp and "frame-ancestors 'self'" in csp, (path, visit, csp)
             assert headers["X-Content-Type-Options"] == "nosniff", (path, visit)
             assert headers["X-Frame-Options"] == "SAMEORIGIN", (path, visit)
+
+
+def test_only_kept_pages_consult_the_cache(client, db_session, monkeypatch):
+    """Static files, /favicon.ico and /healthz never wait for (or fail with) the counter."""
+    from peewee import OperationalError
+
+    def unavailable(max_age=0.0):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(search, "generation", unavailable)
+    for path in ("/healthz", "/static/css/zlcp.css", "/favicon.ico"):
+        assert client.get(path).status_code == 200, path
