@@ -2,6 +2,8 @@
 产品信息 / 专利信息 / 证明材料 (saved at every step and autosaved while typing), the
 self-check panel, 提交审核, and revocation (申请撤销备案, 确认撤销)."""
 
+from functools import lru_cache
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -9,6 +11,7 @@ from flask_security import current_user
 
 import filing_rules
 import patents
+import product_review
 import storage
 import workflows
 from models import (
@@ -256,14 +259,24 @@ def product_info(product_id):
         form = {**data}
     return _render_step(
         "info", product, form=form, errors=errors,
-        purposes=Option.choices("filing_purpose"), countries=Country.select().order_by(Country.name_zh),
+        purposes=Option.choices("filing_purpose"), countries=countries_by_pinyin(),
         industries=Industry.select().where(Industry.level == 4).order_by(Industry.code),
         categories=category_matches(form.get("category", "")), methods=filing_rules.METHODS,
+        labels={**product_review.FIELD_LABELS, **filing_rules.FILE_KINDS},
         money=filing_rules.MONEY, rate_reference=_rate_reference(),
     ), (400 if errors else 200)
 
 
 CATEGORY_LIMIT = 50
+
+
+@lru_cache(maxsize=1)
+def countries_by_pinyin():
+    """The country list in the order a Chinese reader looks for a name (阿尔巴尼亚 … 中国香港);
+    the table's own order is by character code. Reference data: read once per process."""
+    from pypinyin import lazy_pinyin
+
+    return sorted(Country.select(), key=lambda c: lazy_pinyin(c.name_zh))
 
 
 def category_matches(text, limit=CATEGORY_LIMIT):
@@ -305,13 +318,18 @@ def _links(product):
     return list(product.patent_links.join(Patent).order_by(ProductPatent.id))
 
 
-def _patent_errors(product):
-    """The patent step's submit rules, each at its row or field (filing_rules owns them)."""
-    errors = {}
+def _patent_problems(product):
+    """The patent step's submit rules by row or field (filing_rules owns them)."""
+    problems = {}
     for problem in filing_rules.filing_rules(product):
         if problem.step == "patents" and problem.field:
-            errors.setdefault(problem.field, problem.at_field or problem.message)
-    return errors
+            problems.setdefault(problem.field, problem)
+    return problems
+
+
+def _at_fields(problems):
+    """The short text shown at the row or field (the summary names the patent)."""
+    return {field: problem.at_field or problem.message for field, problem in problems.items()}
 
 
 @bp.route("/products/<int:product_id>/patents", methods=["GET", "POST"])
@@ -334,7 +352,8 @@ def product_patents(product_id):
             if remove and not _autosave():
                 ProductPatent.delete().where(ProductPatent.product == product, ProductPatent.patent == remove).execute()
             _touch(product)
-        errors = _patent_errors(product)
+        problems = _patent_problems(product)
+        errors = _at_fields(problems)
         # Flags and case numbers are kept as typed; a lapsed patent is reported, not a save error.
         blocking = {k: v for k, v in errors.items() if k.startswith("case-")}
         if remove and not _autosave():
@@ -344,9 +363,11 @@ def product_patents(product_id):
         if response is not None:
             return response
     else:
-        errors = _patent_errors(product)
+        problems = _patent_problems(product)
+        errors = _at_fields(problems)
     pick = _pick_context(product) if request.args.get("pick") else None
     return _render_step("patents", product, links=_links(product), errors=errors, pick=pick,
+                        summary={field: problem.message for field, problem in problems.items()},
                         kinds=patents.KIND_LABELS, statuses=patents.STATUS_LABELS), \
         (400 if request.method == "POST" and any(k.startswith("case-") for k in errors) else 200)
 

@@ -105,6 +105,11 @@ def test_filing_journey_from_the_wizard_to_revocation(page, live_server, make, t
     expect(page.get_by_text("已关联2项专利")).to_be_visible()
     rows = page.locator("tr[data-linked]")
     expect(rows).to_have_count(2)
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    rows.nth(1).get_by_role("button", name="取消关联").click()  # asks first; 取消 keeps the link
+    expect(rows).to_have_count(2)
+    assert asked and asked[0].startswith("确定取消关联专利ZL")
     rows.nth(0).get_by_text("核心专利").click()
     rows.nth(0).get_by_text("公开").click()
     rows.nth(1).get_by_text("涉诉专利").click()

@@ -32,16 +32,22 @@ def test_new_draft_saves_valid_fields_and_reports_the_rest(client, make, login):
     resp = client.post(f"/portal/products/{product_id}/info", data={
         "name": "动力电池管理系统", "model": "BMS-1", "first_year": "1900", "last_year_sales": "100",
         "last_year_export": "200", "contribution_method": "method1", "method_k": "2",
-        "ip_investment": "10", "last_year_cost": "100", "contribution_index": "30"})
+        "ip_investment": "10", "last_year_cost": "100", "contribution_index": "30", "market_share": "101"})
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400
     for text in ("年份应在1985到", "产品上年度出口总额不能大于产品上年度销售额", "按方法一计算应为20.00%",
                  "请填写产品简介", "请选择备案目的"):
         assert text in html, text
     assert 'value="1900"' in html  # kept as typed
+    summary = html.split('role="alert"', 1)[1].split("</div>", 1)[0]  # each line names its field
+    assert '<a href="#f-market_share">产品市场份额：应在0到100之间</a>' in summary
+    assert '<a href="#f-first_year">本产品首次生产年份：年份应在1985到' in summary
+    assert '<a href="#f-intro">请填写产品简介</a>' in summary  # already named
     saved = Product.get_by_id(product_id)
     assert (saved.name, saved.model, saved.status) == ("动力电池管理系统", "BMS-1", "draft")
     assert saved.first_year is None  # the invalid value is not saved
+    options = html.split('id="f-export_countries"', 1)[1].split("</select>", 1)[0]
+    assert options.index(">阿富汗<") < options.index(">德国<") < options.index(">美国<")  # pinyin order
     tabs = client.get("/portal/products").get_data(as_text=True)
     assert 'data-tab-count="draft">1<' in tabs and "草稿" in tabs
 

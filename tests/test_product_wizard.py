@@ -68,6 +68,8 @@ def test_patent_flags_are_saved_and_a_litigated_patent_needs_its_case_number(cli
                        data={f"public-{pid}": "1", f"litigated-{pid}": "1", f"case-{pid}": "", "goto": "materials"})
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400 and 'id="e-case-' in html and "涉诉专利须注明案件编号" in html
+    summary = html.split('role="alert"', 1)[1].split("</div>", 1)[0]  # the summary names the patent
+    assert f'<a href="#f-case-{pid}">涉诉专利{link.patent.display_number}须注明案件编号</a>' in summary
     saved = ProductPatent.get_by_id(link.id)
     assert (saved.public, saved.core, saved.litigated) == (True, False, True)  # kept as ticked
     resp = client.post(f"/portal/products/{product.id}/patents",

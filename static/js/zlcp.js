@@ -1,6 +1,11 @@
 // Small behaviours shared by every page; pages work without them.
 (function () {
   "use strict";
+  // A button that undoes work (移除, 取消关联) asks first.
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest("[data-ask]");
+    if (button && !window.confirm(button.dataset.ask)) { e.preventDefault(); }
+  });
   // Captcha: click (or Enter) on the image loads a new one.
   document.querySelectorAll("[data-captcha]").forEach(function (img) {
     var refresh = function () { img.src = img.src.split("?")[0] + "?t=" + Date.now(); };
