@@ -74,7 +74,7 @@ def clean_product_info(data):
     take("gtin", validators.gtin13, required=False)
     take("name", lambda v: _text(v, 100), label=_l("产品名称"))
     take("model", lambda v: _text(v, 100), label=_l("规格型号"))
-    take("category", lambda v: _exists(ProductCategory, v, _l("请从列表中选择产品分类")), label=_l("产品分类"), choose=True)
+    take("category", lambda v: _exists(ProductCategory, v.split(" ")[0], _l("请从列表中选择产品分类")), label=_l("产品分类"), choose=True)
     take("industry", lambda v: _exists(Industry, v.split(" ")[0], _l("请从列表中选择产品所属行业")),
          label=_l("产品所属行业"), choose=True)
     take("trademark", lambda v: _text(v, 100), required=False)

@@ -225,7 +225,7 @@ def _info_form(product):
                  "contribution_method", "method_k", "method_explanation", "contribution_index"):
         value = getattr(product, name)
         data[name] = "" if value is None else filing_rules.decimal_text(value)
-    data["category"] = product.category_id or ""
+    data["category"] = f"{product.category_id} {product.category.name}" if product.category_id else ""
     data["industry"] = f"{product.industry_id} {product.industry.name}" if product.industry_id else ""
     data["export_countries"] = product.export_countries or []
     return data
@@ -293,7 +293,8 @@ def category_matches(text, limit=CATEGORY_LIMIT):
 def category_search():
     """The 产品分类 picker's suggestions (JSON), so the full catalogue never goes to the page."""
     rows = category_matches(request.args.get("q", ""))
-    return jsonify([{"code": c.code, "label": f"{c.code} {c.name} {c.initials}"} for c in rows])
+    return jsonify([{"code": c.code, "value": f"{c.code} {c.name}", "label": f"{c.code} {c.name} {c.initials}"}
+                    for c in rows])
 
 
 def _storable(values):

@@ -302,3 +302,15 @@ def test_a_linked_patent_that_lapsed_is_reported_at_its_row(client, make, login,
     assert "该专利已失效，产品备案的专利应当是维持有效的中国专利，请移除" in html
     materials = client.get(f"/portal/products/{product.id}/materials").get_data(as_text=True)
     assert f'/portal/products/{product.id}/patents#f-patent-{link.patent_id}' in materials  # the self-check link
+
+
+def test_a_filed_product_opens_as_a_locked_record_with_names_beside_codes(client, make, login, unit):
+    AssetInfo.get_or_create(unit=unit, fiscal_year=last_fiscal_year())
+    product = workflows.apply(make.complete_product(unit), "submit", unit.user)
+    product = workflows.apply(product, "approve", make.staff("reviewer"))
+    login(unit.user)
+    html = client.get(f"/portal/products/{product.id}/info").get_data(as_text=True)
+    assert "<h1" in html and "查看：动力电池管理系统" in html and "填报：" not in html
+    assert 'aria-current="page">动力电池管理系统</li>' in html  # the breadcrumb names it
+    assert 'value="0101010101 种用早籼稻"' in html and 'value="3841 锂离子电池制造"' in html
+    assert re.search(r"<form [^>]*inert", html)

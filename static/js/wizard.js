@@ -136,7 +136,7 @@
             list.innerHTML = "";
             rows.forEach(function (row) {
               var option = document.createElement("option");
-              option.value = row.code; option.textContent = row.label;
+              option.value = row.value; option.textContent = row.label;
               list.appendChild(option);
             });
           });
