@@ -204,8 +204,10 @@ def _render_step(step, product, **context):
 def _after_save(product, step, errors, extra=None):
     """Autosave answers JSON; otherwise 下一步 goes on, 保存 stays, errors re-render."""
     if _autosave():
+        # What was typed and not kept; a required field not reached yet is no news while typing.
         fresh = Product.get_by_id(product.id)
-        return jsonify(saved_at=shanghai_time(fresh.updated_at, "%H:%M:%S"), errors={k: str(v) for k, v in errors.items()})
+        return jsonify(saved_at=shanghai_time(fresh.updated_at, "%H:%M:%S"),
+                       errors={k: str(v) for k, v in errors.items() if request.form.get(k, "").strip()})
     if errors:
         return None
     following = request.form.get("goto")
