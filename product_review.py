@@ -391,7 +391,7 @@ def display_value(name, value):
     if name == "contribution_method":
         return str(filing_rules.METHODS.get(value, value))
     if name in MONEY_FIELDS:
-        return f"{_number(value):,.2f} 万元"
+        return str(_l("%(amount)s 万元", amount=f"{_number(value):,.2f}"))
     if name in PERCENT_FIELDS:
         return f"{_number(value):.2f}%"
     if isinstance(value, bool):

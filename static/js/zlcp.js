@@ -21,7 +21,7 @@
       var left = seconds;
       var tick = function () {
         if (left <= 0) { btn.disabled = false; btn.textContent = label; return; }
-        btn.textContent = left + "秒后重新获取";
+        btn.textContent = btn.dataset.wait.replace("__N__", left);
         left -= 1; setTimeout(tick, 1000);
       };
       tick();
