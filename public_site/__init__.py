@@ -71,6 +71,17 @@ def init_app(app):
         return render_template("public/error.html", code=404, title=_l("页面不存在"),
                                message=_l("您访问的页面不存在或已被移除。")), 404
 
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return render_template("public/error.html", code=405, title=_l("无法打开此地址"),
+                               message=_l("此地址只能通过页面上的按钮提交，不能直接打开或刷新。"), back=True), 405
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return render_template("public/error.html", code=500, title=_l("系统繁忙"),
+                               message=_l("处理您的请求时出错，请稍后再试；问题持续时请联系平台管理员。"),
+                               back=True), 500
+
     @app.errorhandler(409)
     def conflict(error):
         message = getattr(error, "description", "") or _l("该事项的状态已变化，请刷新页面后查看。")

@@ -105,3 +105,6 @@ def test_a_locked_or_expired_form_gets_a_chinese_page_with_a_way_back(app, clien
         app.config["WTF_CSRF_ENABLED"] = False
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400 and "页面已过期" in html and "CSRF" not in html
+    resp = client.get("/portal/products/new")  # a POST-only address opened or refreshed
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 405 and "不能直接打开或刷新" in html and "Method Not Allowed" not in html
