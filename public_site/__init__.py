@@ -1,6 +1,7 @@
 """Public pages, the company portal (/portal) and account pages."""
 
 from flask import jsonify, render_template, request
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 from flask_wtf.csrf import CSRFError
@@ -9,6 +10,20 @@ import notifications
 import units
 from models import shanghai_time
 from workflows import status_label
+
+
+# code: (title, message, offer 返回上一页). CSRF failures are a 400 of their own.
+ERROR_PAGES = {
+    400: (_l("请求无效"), _l("请求无效，请返回上一页重试。"), True),
+    "csrf": (_l("页面已过期"), _l("页面已过期或您已在其他窗口重新登录。请返回上一页，刷新后再提交。"), True),
+    403: (_l("无权访问"), _l("您没有权限访问此页面"), False),
+    404: (_l("页面不存在"), _l("您访问的页面不存在或已被移除。"), False),
+    405: (_l("无法打开此地址"), _l("此地址只能通过页面上的按钮提交，不能直接打开或刷新。"), True),
+    409: (_l("无法保存"), _l("该事项的状态已变化，请刷新页面后查看。"), True),
+    413: (_l("文件过大"), _l("上传的文件超过了大小限制。"), False),
+    429: (_l("操作过于频繁"), _l("操作过于频繁，请稍后再试。"), False),
+    500: (_l("系统繁忙"), _l("处理您的请求时出错，请稍后再试；问题持续时请联系平台管理员。"), True),
+}
 
 
 def filesize(n):
@@ -59,52 +74,16 @@ def init_app(app):
     app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.filters["wan"] = lambda v: "" if v is None else f"{v:,.2f}"  # 万元 amounts
 
-    @app.errorhandler(403)
-    def forbidden(error):
-        message = getattr(error, "description", "") or _l("您没有权限访问此页面")
-        return render_template("public/error.html", code=403, title=_l("无权访问"), message=message), 403
-
-    @app.errorhandler(404)
-    def not_found(error):
-        if request.path.startswith(api.bp.url_prefix + "/"):  # an address the open-data API lacks
+    def error_page(error):
+        """The site's own page for an HTTP error, in the visitor's language. A message the
+        code gave (abort(409, description=…)) wins over the default one."""
+        code = 400 if isinstance(error, CSRFError) else error.code
+        if code == 404 and request.path.startswith(api.bp.url_prefix + "/"):  # an address the API lacks
             return jsonify(error=str(_l("接口地址不存在，请查阅 /api/v1/openapi.json"))), 404
-        return render_template("public/error.html", code=404, title=_l("页面不存在"),
-                               message=_l("您访问的页面不存在或已被移除。")), 404
+        title, message, back = ERROR_PAGES["csrf" if isinstance(error, CSRFError) else code]
+        if code in (403, 409) and getattr(error, "description", None) and isinstance(error.description, LazyString):
+            message = error.description
+        return render_template("public/error.html", code=code, title=title, message=message, back=back), code
 
-    @app.errorhandler(405)
-    def method_not_allowed(error):
-        return render_template("public/error.html", code=405, title=_l("无法打开此地址"),
-                               message=_l("此地址只能通过页面上的按钮提交，不能直接打开或刷新。"), back=True), 405
-
-    @app.errorhandler(500)
-    def server_error(error):
-        return render_template("public/error.html", code=500, title=_l("系统繁忙"),
-                               message=_l("处理您的请求时出错，请稍后再试；问题持续时请联系平台管理员。"),
-                               back=True), 500
-
-    @app.errorhandler(409)
-    def conflict(error):
-        message = getattr(error, "description", "") or _l("该事项的状态已变化，请刷新页面后查看。")
-        return render_template("public/error.html", code=409, title=_l("无法保存"), message=message,
-                               back=True), 409
-
-    @app.errorhandler(CSRFError)
-    def page_expired(error):
-        return render_template("public/error.html", code=400, title=_l("页面已过期"),
-                               message=_l("页面已过期或您已在其他窗口重新登录。请返回上一页，刷新后再提交。"),
-                               back=True), 400
-
-    @app.errorhandler(400)
-    def bad_request(error):
-        return render_template("public/error.html", code=400, title=_l("请求无效"),
-                               message=_l("请求无效，请返回上一页重试。"), back=True), 400
-
-    @app.errorhandler(413)
-    def too_large(error):
-        return render_template("public/error.html", code=413, title=_l("文件过大"),
-                               message=_l("上传的文件超过了大小限制。")), 413
-
-    @app.errorhandler(429)
-    def too_many(error):
-        return render_template("public/error.html", code=429, title=_l("操作过于频繁"),
-                               message=_l("操作过于频繁，请稍后再试。")), 429
+    for key in ERROR_PAGES:
+        app.register_error_handler(CSRFError if key == "csrf" else key, error_page)
