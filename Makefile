@@ -50,7 +50,7 @@ test-fast: $(VENV)/.dev translations
 worker: $(VENV)/.runtime
 	@test -n "$$ZLCP_REDIS_URL" || (echo "ZLCP_REDIS_URL is not set" >&2; exit 2)
 	$(BIN)/rq cron cron_config.py --url "$$ZLCP_REDIS_URL" & \
-	$(BIN)/rq worker --with-scheduler --url "$$ZLCP_REDIS_URL" default mail docs
+	$(FLASK) zlcp worker
 
 # Re-pin after editing requirements.in / requirements-dev.in.
 lock:

@@ -8,9 +8,13 @@ from flask import Flask, jsonify
 
 import flask_babel
 
+import admin_app
 import cli
 import jobs
-from extensions import CSP, babel, cache, csrf, limiter, mail, security, select_locale, talisman, user_datastore
+import public_site
+import workflows
+from domain import search, transitions
+from infra.extensions import CSP, babel, cache, csrf, limiter, mail, security, select_locale, talisman, user_datastore
 from models import db, make_database
 
 ROOT = Path(__file__).resolve().parent
@@ -46,9 +50,8 @@ def create_app(config=None):
                       content_security_policy=CSP, referrer_policy="strict-origin-when-cross-origin")
     security.init_app(app, user_datastore, register_blueprint=False)
     jobs.init_app(app)
-
-    import admin_app
-    import public_site
+    workflows.register(transitions.TRANSITIONS)
+    search.init_app(app)  # the index changes with every status change (a workflows listener)
 
     public_site.init_app(app)
     admin_app.init_app(app)

@@ -1,32 +1,37 @@
-"""`flask zlcp …` commands: migrate, seed, demo data, staff accounts, serve."""
+"""`flask zlcp …` commands: migrate, seed, demo data, imports, staff accounts, jobs, serve."""
 
+import re
+import uuid
 from pathlib import Path
 
 import click
-from peewee import SqliteDatabase
+import psycopg2
 from flask import current_app
 from flask.cli import AppGroup
+from peewee import SqliteDatabase
+from peewee_migrate import Router
+from rq import Worker
+from werkzeug.serving import run_simple
 
+import jobs
+from domain.accounts import create_staff
+from domain.patents import import_file, read_rows
+from domain.units import import_registry
+from domain import search
 from models import db
+from seed import import_categories, load_demo, load_reference
 
 zlcp = AppGroup("zlcp", help="ZLCP administration commands.")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def router():
-    from peewee_migrate import Router
-
     return Router(db.database, migrate_dir=str(MIGRATIONS), ignore=["basemodel"])
 
 
 def scratch_postgres(server_url, prefix="zlcp_scratch"):
     """Create an empty PostgreSQL database on the server of `server_url` (tests,
     benchmarks); returns (its URL, a function that drops it)."""
-    import re
-    import uuid
-
-    import psycopg2
-
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
 
     def admin(sql):
@@ -49,8 +54,6 @@ def migrate_to_head():
             db.database.execute_sql("PRAGMA journal_mode=wal")
         done = router().run()
         if "005_search_index" in done:  # a new, empty search index: fill it
-            import search
-
             search.reindex_all()
         return done
 
@@ -75,8 +78,6 @@ def makemigration_command(name):
 @click.option("--demo", is_flag=True, help="Also load demo accounts and demo data.")
 def seed_command(demo):
     """Load reference data (idempotent); with --demo also demo accounts and data."""
-    from seed import load_demo, load_reference
-
     with db.database.connection_context():
         counts = load_reference()
         for name, n in counts.items():
@@ -89,8 +90,6 @@ def seed_command(demo):
 @zlcp.command("reindex")
 def reindex_command():
     """Rebuild the search index of public products (产品信息查询)."""
-    import search
-
     with db.database.connection_context():
         n = search.reindex_all()
     click.echo(f"已重建检索索引：公开产品 {n} 个。")
@@ -100,8 +99,6 @@ def reindex_command():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_categories_command(path):
     """Import 统计用产品分类目录 from a CSV (code,name,level,parent_code)."""
-    from seed import import_categories
-
     with db.database.connection_context():
         n = import_categories(path)
     click.echo(f"已导入产品分类 {n} 条。")
@@ -112,8 +109,6 @@ def import_categories_command(path):
 @click.option("--delta", is_flag=True, help="A legal-status update file (number, legal_status).")
 def import_patents_command(path, delta):
     """Import registry patents from CSV or JSONL (format: see patents.py)."""
-    from patents import import_file, read_rows
-
     total = sum(1 for _ in read_rows(path))
     with db.database.connection_context(), click.progressbar(length=total, label="导入专利") as bar:
         state = {"done": 0}
@@ -133,8 +128,6 @@ def import_patents_command(path, delta):
 def import_registry_command(path):
     """Import business-registry entries for 获取工商信息 from a CSV
     (credit_code,name,registered_address,legal_rep,legal_rep_phone)."""
-    from units import import_registry
-
     with db.database.connection_context():
         count, problems = import_registry(path)
     click.echo(f"已导入工商登记信息 {count} 条，错误 {len(problems)} 条。")
@@ -151,8 +144,6 @@ def import_registry_command(path):
 @click.password_option()
 def create_staff_command(username, email, full_name, roles, password):
     """Create a back-office account with one or more roles."""
-    from accounts import create_staff
-
     with db.database.connection_context():
         user = create_staff(username=username, email=email, password=password,
                             full_name=full_name, roles=roles)
@@ -162,8 +153,6 @@ def create_staff_command(username, email, full_name, roles, password):
 @zlcp.command("run-periodic")
 def run_periodic_command():
     """Run every periodic job once now."""
-    import jobs
-
     click.echo(jobs.run_periodic_once())
 
 
@@ -172,15 +161,20 @@ def run_periodic_command():
 @click.option("--port", default=5000, type=int)
 def serve_command(host, port):
     """Serve the site with background jobs in process (development and demo)."""
-    import jobs
-
     app = current_app._get_current_object()
     if jobs.mode(app) == "thread":
         jobs.start_in_process_scheduler(app)
-    from werkzeug.serving import run_simple
-
     click.echo(f"ZLCP: http://{host}:{port}/  （后台：http://{host}:{port}/admin/）")
     run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+@zlcp.command("worker")
+def worker_command():
+    """Production: rq's worker (with its scheduler) on every queue, inside this app."""
+    app = current_app._get_current_object()
+    if jobs.mode(app) != "rq":
+        raise click.UsageError("需要设置 ZLCP_REDIS_URL")
+    Worker([jobs._queue(name) for name in jobs.QUEUES], connection=jobs.connection()).work(with_scheduler=True)
 
 
 def init_app(app):

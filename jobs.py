@@ -1,13 +1,16 @@
 """Background jobs: rq on Redis in production, threads in process when no Redis is set.
 
 Every job is named in JOBS and takes ids or plain values, never objects; every job is
-idempotent. `run(name, *args)` is what a worker executes: it builds (once per process)
-the app, opens a database connection and calls the function. Long jobs report
+idempotent. `run(name, *args)` is what a worker executes: it enters the app (the one
+init_app() was given: `flask zlcp worker` builds it before it starts rq's worker), opens a
+database connection and calls the function. Jobs are named by "module:function" strings and
+loaded when they run, so this module imports no module that queues jobs. Long jobs report
 progress with `progress(done, total)`; pages read it with `status(job_id)`.
 
 Modes (config JOBS_MODE, "" = auto):
 - "rq": Queue per purpose (default, mail, docs) on REDIS_URL; `make worker` runs
-  `rq worker --with-scheduler` and `rq cron cron_config.py` runs PERIODIC.
+  `flask zlcp worker` (rq's worker with its scheduler) and `rq cron cron_config.py` runs
+  PERIODIC.
 - "thread": the job runs in a thread of this process; rq's own bookkeeping (status,
   meta) lives in an in-process fake Redis so pages read progress the same way.
   `flask zlcp serve` also runs PERIODIC from a scheduler thread.
@@ -21,7 +24,14 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import fakeredis
 from flask import current_app, has_app_context
+from redis import Redis
+from rq import Queue, get_current_job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+
+from models import db
 
 log = logging.getLogger("zlcp.jobs")
 
@@ -29,11 +39,13 @@ QUEUES = ("default", "mail", "docs")
 
 # name -> "module:function"
 JOBS = {
-    "notifications.deliver": "notifications:deliver",
-    "patents.import": "patents:import_job",
-    "patents.auto_import": "patents:auto_import",
-    "patents.sync_status": "patents:sync_status_inbox",
+    "notifications.deliver": "infra.notifications:deliver",
+    "patents.import": "domain.patents:import_job",
+    "patents.auto_import": "domain.patents:auto_import",
+    "patents.sync_status": "domain.filing.watch:daily",
 }
+# The queue of each job that is not on "default".
+JOB_QUEUES = {"notifications.deliver": "mail"}
 
 # Periodic jobs: (job name, queue, seconds between runs or None, cron expression or None).
 PERIODIC = (
@@ -62,21 +74,19 @@ def connection():
     """The Redis connection rq uses: the real one when REDIS_URL is set, else an
     in-process fake (thread and sync modes without Redis)."""
     if current_app.config.get("REDIS_URL"):
-        from redis import Redis
-
         return Redis.from_url(current_app.config["REDIS_URL"])
     with _lock:  # one fake server per process, whichever thread asks first
         if _state["fake"] is None:
-            import fakeredis
-
             _state["fake"] = fakeredis.FakeStrictRedis(server=fakeredis.FakeServer())
     return _state["fake"]
 
 
 def _queue(name, is_async=True):
-    from rq import Queue
-
     return Queue(name, connection=connection(), is_async=is_async)
+
+
+def queue_of(name):
+    return JOB_QUEUES.get(name, "default")
 
 
 def resolve(name):
@@ -117,24 +127,18 @@ def _run_in_thread(app, queue, name, args, job_id):
 
 def run(name, *args):
     """Worker entry point: app context + database connection, then the job."""
-    from models import db
-
     if has_app_context():
         with db.database.connection_context():
             return resolve(name)(*args)
     app = _state["app"]
-    if app is None:  # an rq worker process: build the app once
-        from app import create_app
-
-        app = create_app()
+    if app is None:
+        raise RuntimeError("jobs.init_app() was not called: start workers with `flask zlcp worker`")
     with app.app_context(), db.database.connection_context():
         return resolve(name)(*args)
 
 
 def progress(done, total, **extra):
     """Record progress of the current job (visible through status())."""
-    from rq import get_current_job
-
     job = get_current_job()
     if job is None:
         return
@@ -144,9 +148,6 @@ def progress(done, total, **extra):
 
 def status(job_id):
     """{'status': queued/started/finished/failed, 'done', 'total', 'result'} or None."""
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-
     try:
         job = Job.fetch(job_id, connection=connection())
     except NoSuchJobError:

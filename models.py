@@ -1,15 +1,18 @@
 """The whole ZLCP domain as peewee models.
 
-Statuses are stored as the English codes of the enums in workflows.py; only
-workflows.apply() writes them. Money is 万元 with two decimals. Timestamps are
-naive UTC; pages show them in Asia/Shanghai.
+Statuses are stored as the English codes of the enums in workflows.py, which also says
+each model's first status (INITIAL_STATUS); only workflows.apply() changes them. Money is
+万元 with two decimals. Timestamps are naive UTC; pages show them in Asia/Shanghai.
 """
 
 import json
 import secrets
 from datetime import date, datetime, timezone
+from enum import StrEnum
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from flask import g
 from flask_security import RoleMixin, UserMixin
 from peewee import (
     BigIntegerField,
@@ -20,9 +23,11 @@ from peewee import (
     DecimalField,
     ForeignKeyField,
     IntegerField,
+    IntegrityError,
     TextField,
     fn,
 )
+from playhouse.db_url import connect
 from playhouse.flask_utils import FlaskDB
 from playhouse.shortcuts import model_to_dict
 
@@ -33,13 +38,9 @@ class Database(FlaskDB):
     the same thread already had open."""
 
     def connect_db(self):
-        from flask import g
-
         g._zlcp_db_was_open = not self.database.is_closed()
 
     def close_db(self, exc):
-        from flask import g
-
         if not g.pop("_zlcp_db_was_open", True) and not self.database.is_closed():
             self.database.close()
 
@@ -64,6 +65,21 @@ class JSONField(TextField):
 
     def python_value(self, value):
         return None if value is None else json.loads(value)
+
+
+# The first status of each workflow model, by model name; workflows.py (where the status
+# words live) fills it.
+INITIAL_STATUS = {}
+
+
+class StatusField(CharField):
+    """A workflow status column; a new row starts in its model's INITIAL_STATUS."""
+
+    def __init__(self, **kw):
+        super().__init__(max_length=20, index=True, default=self._initial, **kw)
+
+    def _initial(self):
+        return INITIAL_STATUS[self.model.__name__]
 
 
 def money_field(**kw):
@@ -290,6 +306,31 @@ class Sequence(BaseModel):
     name = CharField(primary_key=True, max_length=40)
     last = IntegerField(default=0)
 
+    @classmethod
+    def take(cls, name, used):
+        """The next number of the counter `name`, inside the caller's transaction (the row
+        stays locked until it commits, so concurrent approvals wait and never share a number).
+        `used()` gives the highest number already handed out, for a counter not created yet."""
+        number = cls._bump(name)
+        if number is None:
+            try:
+                with db.database.atomic():  # a savepoint: a concurrent creator wins, we count on
+                    return cls.create(name=name, last=used() + 1).last
+            except IntegrityError:
+                number = cls._bump(name)
+        return number
+
+    @classmethod
+    def _bump(cls, name):
+        """Add one to the counter; its new value, or None when the counter does not exist."""
+        update = cls.update(last=cls.last + 1).where(cls.name == name)
+        if db.database.returning_clause:  # PostgreSQL: one statement
+            rows = list(update.returning(cls.last).tuples().execute())
+            return rows[0][0] if rows else None
+        if not update.execute():
+            return None
+        return cls.select(cls.last).where(cls.name == name).scalar()
+
 
 class StoredFile(BaseModel):
     """An uploaded or generated file; the bytes live in storage.py under `key`."""
@@ -311,7 +352,7 @@ class Unit(BaseModel):
     """A filing unit (单位) and its real-name verification (单位实名认证)."""
 
     user = ForeignKeyField(User, unique=True, backref="unit_set", on_delete="CASCADE")
-    status = CharField(max_length=20, default="draft", index=True)
+    status = StatusField()
     unit_type = CharField(default="", max_length=40)
     credit_code = CharField(unique=True, null=True, max_length=18)
     name = CharField(default="", max_length=200, index=True)
@@ -355,7 +396,7 @@ class UnitChangeRequest(BaseModel):
     """变更单位信息: old and new values of the changed fields only."""
 
     unit = ForeignKeyField(Unit, backref="change_requests", on_delete="CASCADE")
-    status = CharField(max_length=20, default="pending", index=True)
+    status = StatusField()
     old_values = JSONField()
     new_values = JSONField()
     submitted_at = DateTimeField(default=utcnow)
@@ -468,7 +509,7 @@ class Product(BaseModel):
 
     unit = ForeignKeyField(Unit, backref="products", on_delete="CASCADE")
     token = CharField(unique=True, max_length=32, default=new_token)
-    status = CharField(max_length=20, default="draft", index=True)
+    status = StatusField()
     filing_number = CharField(unique=True, null=True, max_length=30)
     gtin = CharField(default="", max_length=13)
     name = CharField(default="", max_length=100)
@@ -503,20 +544,10 @@ class Product(BaseModel):
     revoked_at = DateTimeField(null=True)
     updated_at = DateTimeField(default=utcnow)
 
-    # A filed product stays public while its revocation is being reviewed.
-    PUBLIC_STATUSES = ("filed", "revocation_pending")
-
     class Meta:
         # The 待审核 queue (product_review.queue_query): oldest submission first, a page at a
         # time, read in index order. (已备案 goes in id order: the status index serves it.)
         indexes = ((("status", "submitted_at", "id"), False),)
-
-    @classmethod
-    def visible_to_public(cls):
-        """已备案 products; 公示中 and 已认定 ones are filed products with a Recognition.
-        A product whose recognition was revoked (撤销认定) leaves public search."""
-        revoked = Recognition.select(Recognition.product).where(Recognition.status == "revoked")
-        return cls.select().where(cls.status.in_(cls.PUBLIC_STATUSES), cls.id.not_in(revoked))
 
 
 class ProductVersion(BaseModel):
@@ -570,7 +601,7 @@ class YearlyUpdate(BaseModel):
 
     product = ForeignKeyField(Product, backref="updates", on_delete="CASCADE")
     year = IntegerField()
-    status = CharField(max_length=20, default="draft", index=True)
+    status = StatusField()
     data = JSONField(default=dict)  # proposed fields, patents and files
     base_version = ForeignKeyField(ProductVersion, null=True, on_delete="SET NULL")
     submitted_at = DateTimeField(null=True)
@@ -595,7 +626,7 @@ class RecognitionRound(BaseModel):
 class Recognition(BaseModel):
     product = ForeignKeyField(Product, backref="recognitions", on_delete="CASCADE")
     round = ForeignKeyField(RecognitionRound, backref="recognitions", on_delete="CASCADE")
-    status = CharField(max_length=20, default="candidate", index=True)
+    status = StatusField()
     token = CharField(unique=True, max_length=32, default=new_token)
     notice_start = DateField(null=True)
     notice_end = DateField(null=True)
@@ -614,7 +645,7 @@ class Recognition(BaseModel):
 class Objection(BaseModel):
     tracking_number = CharField(unique=True, max_length=24)
     recognition = ForeignKeyField(Recognition, backref="objections", on_delete="CASCADE")
-    status = CharField(max_length=20, default="accepted", index=True)
+    status = StatusField()
     name = CharField(max_length=60)
     organisation = CharField(default="", max_length=200)
     phone = CharField(max_length=20)
@@ -634,6 +665,15 @@ class ObjectionFile(BaseModel):
 # ---------------------------------------------------------------- notifications, audit
 
 
+class OutboxStatus(StrEnum):
+    """Where an outbox row's delivery stands (infra.notifications); not a workflow status."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 class Outbox(BaseModel):
     """Every SMS, email and 站内消息 is written here first, then delivered by a job."""
 
@@ -644,7 +684,7 @@ class Outbox(BaseModel):
     payload = JSONField(default=dict)
     subject = CharField(default="", max_length=200)
     body = TextField(default="")
-    status = CharField(max_length=10, default="pending", index=True)  # pending/sent/failed
+    status = CharField(max_length=10, default=OutboxStatus.PENDING, index=True)
     tries = IntegerField(default=0)
     next_try_at = DateTimeField(default=utcnow, index=True)
     last_error = TextField(default="")
@@ -725,6 +765,19 @@ def unit_of(user):
     return Unit.get_or_none(Unit.user == user)
 
 
+def unit_of_obj(obj):
+    """The unit an object belongs to (whose account may act on it and is told)."""
+    if isinstance(obj, Unit):
+        return obj
+    if isinstance(obj, (UnitChangeRequest, Product, UnitPatent)):
+        return obj.unit
+    if isinstance(obj, (YearlyUpdate, Recognition)):
+        return obj.product.unit
+    if isinstance(obj, Objection):
+        return obj.recognition.product.unit
+    raise TypeError(obj)
+
+
 def count_by(query, field):
     """{value: count} of `field` over `query` (for tab counts)."""
     model = field.model
@@ -753,10 +806,6 @@ def last_fiscal_year(on: date | None = None):
 
 def make_database(url, instance_path="."):
     """A peewee Database for a URL; a relative SQLite path lives in the instance folder."""
-    from pathlib import Path
-
-    from playhouse.db_url import connect
-
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         path = url[len("sqlite:///"):]
         if path != ":memory:":

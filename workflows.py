@@ -1,36 +1,45 @@
-"""Every status in ZLCP changes here and nowhere else.
+"""Every status in ZLCP changes here and nowhere else: the workflow engine.
 
-TRANSITIONS reads like the manual's state diagrams. apply() checks the transition,
-the actor's role and ownership, the guards; performs a conditional UPDATE on the old
-status (so two reviewers cannot both decide); runs the transition's effect; writes
-the audit row and the outbox rows in the same transaction; and hands the outbox to
-the delivery job after commit.
+apply() checks that the transition exists, the actor's role and ownership, the guards;
+performs a conditional UPDATE on the old status (so two reviewers cannot both decide);
+runs the transition's effect; tells the listeners that keep derived data in step (the
+public search index) and writes the audit row and the outbox rows, all in the same
+transaction; after the commit it hands the outbox to the delivery job and queues the
+transition's jobs (documents…).
+
+The status words live here and nowhere else: the enums, their labels in the manual's words
+(STATUS_LABELS, shown through status_label() and the templates' status macro), and each
+model's first status (models.INITIAL_STATUS, filled below).
+
+The table itself — which event leads from which status to which, for whom, with which
+guards and effects — reads like the manual's state diagrams in domain/transitions.py, the
+domains' rules being its guards and effects; create_app() hands it to register(). This
+module imports only the models and the infrastructure it drives (notifications, jobs), so
+every domain module can call apply().
 """
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 from enum import StrEnum
 
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 
-import notifications
-import search
+import jobs
+from infra import notifications
 from models import (
-    AssetInfo,
+    INITIAL_STATUS,
     AuditLog,
     Objection,
     Product,
-    ProductVersion,
     Recognition,
     Unit,
     UnitChangeRequest,
-    UnitNameHistory,
     YearlyUpdate,
     db,
-    last_fiscal_year,
     shanghai_time,
-    today_shanghai,
+    unit_of_obj,
     utcnow,
 )
 
@@ -98,6 +107,29 @@ class ObjectionStatus(StrEnum):
     DISMISSED = "dismissed"
 
 
+class PublicStatus(StrEnum):
+    """What the public is told of a product (domain.visibility derives it from the product's
+    and its recognitions' statuses); the search index stores the first three."""
+
+    FILED = "filed"
+    NOTICE = "notice"
+    RECOGNISED = "recognised"
+    REVOKED = "revoked"  # the filing was revoked (已撤销)
+    RECOGNITION_REVOKED = "recognition_revoked"  # an upheld objection or a decision (已撤销认定)
+    EXPIRED = "expired"  # the recognition lapsed; the filing stands (已过期)
+
+
+# Every object starts in its first status (the models' column default).
+INITIAL_STATUS.update({
+    "Unit": UnitStatus.DRAFT,
+    "UnitChangeRequest": ChangeStatus.PENDING,
+    "Product": ProductStatus.DRAFT,
+    "YearlyUpdate": UpdateStatus.DRAFT,
+    "Recognition": RecognitionStatus.CANDIDATE,
+    "Objection": ObjectionStatus.ACCEPTED,
+})
+
+
 # The manual's own words for every state.
 STATUS_LABELS = {
     "unit": {
@@ -137,6 +169,14 @@ STATUS_LABELS = {
         ObjectionStatus.PROCESSING: _l("处理中"),
         ObjectionStatus.UPHELD: _l("异议成立"),
         ObjectionStatus.DISMISSED: _l("异议不成立"),
+    },
+    "public": {
+        PublicStatus.FILED: _l("已备案"),
+        PublicStatus.NOTICE: _l("公示中"),
+        PublicStatus.RECOGNISED: _l("已认定"),
+        PublicStatus.REVOKED: _l("已撤销"),
+        PublicStatus.RECOGNITION_REVOKED: _l("已撤销认定"),
+        PublicStatus.EXPIRED: _l("已过期"),
     },
 }
 
@@ -187,237 +227,18 @@ class AlreadyDecided(WorkflowError):
     """Someone else changed the status first."""
 
 
-# ---------------------------------------------------------------- guards
-# A guard takes (obj, ctx) and returns None or a message (optionally with a link).
-
-
-def guard_unit_complete(unit, ctx):
-    missing = [label for name, label in UNIT_REQUIRED if not getattr(unit, name)]
-    if unit.unit_type == "enterprise":
-        missing += [label for name, label in ENTERPRISE_REQUIRED if not getattr(unit, name)]
-    if missing:
-        return _l("请填写：%(fields)s", fields="、".join(str(m) for m in missing))
-    return None
-
-
-UNIT_REQUIRED = (
-    ("unit_type", _l("备案单位类型")),
-    ("credit_code", _l("统一社会信用代码")),
-    ("name", _l("单位名称")),
-    ("registered_address", _l("注册地址")),
-    ("office_address", _l("办公地址")),
-    ("registered_capital", _l("注册资本")),
-    ("industry", _l("国民经济行业分类")),
-    ("legal_rep", _l("法定代表人")),
-    ("legal_rep_phone", _l("法定代表人电话")),
-    ("contact", _l("联系人")),
-    ("contact_phone", _l("联系电话")),
-    ("license_file", _l("营业执照或组织机构代码证")),
-    ("commitment_file", _l("诚信承诺书")),
-)
-ENTERPRISE_REQUIRED = (("enterprise_type", _l("企业类型")), ("enterprise_size", _l("企业规模")))
-
-
-def guard_asset_info_present(obj, ctx):
-    """Asset info of last fiscal year must exist before filing or yearly update."""
-    unit = unit_of_obj(obj)
-    year = last_fiscal_year()
-    if not AssetInfo.select().where(AssetInfo.unit == unit, AssetInfo.fiscal_year == year).exists():
-        return _l("请先填报%(year)s年度资产信息", year=year)
-    return None
-
-
-def guard_unit_approved(obj, ctx):
-    if unit_of_obj(obj).status != UnitStatus.APPROVED:
-        return _l("单位实名认证审核通过后方可办理")
-    return None
-
-
-def guard_no_pending_change(obj, ctx):
-    unit = unit_of_obj(obj)
-    pending = UnitChangeRequest.select().where(
-        UnitChangeRequest.unit == unit, UnitChangeRequest.status == ChangeStatus.PENDING
-    )
-    if pending.exists():
-        return _l("单位信息变更正在审核中，审核通过后方可办理")
-    return None
-
-
-def guard_filing_rules(product, ctx):
-    """The product filing rules of SPEC §6.1–6.3 (filing_rules.py), every one at once."""
-    from filing_rules import filing_rules
-
-    return filing_rules(product) or None
-
-
-def guard_revocation_prompted(product, ctx):
-    if product.revocation_prompt_at is None:
-        return _l("该产品没有待确认的撤销提示")
-    return None
-
-
-def guard_update_window_open(update, ctx):
-    from workdays import update_window
-
-    window = update_window(update.year)
-    today = today_shanghai()
-    if not (window.opens_on <= today <= window.closes_on):
-        return _l(
-            "产品备案信息更新开放时间为%(start)s至%(end)s",
-            start=window.opens_on.isoformat(),
-            end=window.closes_on.isoformat(),
-        )
-    return None
-
-
-def guard_notice_over_and_no_open_objection(rec, ctx):
-    if rec.notice_end is None or today_shanghai() <= rec.notice_end:
-        return _l("公示期尚未结束")
-    open_ = rec.objections.where(
-        Objection.status.in_([ObjectionStatus.ACCEPTED, ObjectionStatus.PROCESSING])
-    )
-    if open_.exists():
-        return _l("尚有未处理完毕的异议")
-    return None
-
-
-def guard_validity_over(rec, ctx):
-    if rec.valid_until is None or today_shanghai() <= rec.valid_until:
-        return _l("认定有效期尚未届满")
-    return None
-
-
-# Where a unit fixes what a guard refused (portal endpoints).
-GUARD_LINKS = {
-    guard_asset_info_present: "portal.assets",
-    guard_unit_approved: "portal.verification",
-    guard_no_pending_change: "portal.change",
-    guard_unit_complete: "portal.verification",
-}
-
-
-# ---------------------------------------------------------------- effects
-# An effect takes (obj, ctx) and returns a dict of extra columns for the UPDATE, and may
-# write related rows. It runs inside the transaction, after the guards.
-
-
-def effect_unit_submitted(unit, ctx):
-    return {"submitted_at": utcnow(), "review_flags": None}
-
-
-def effect_unit_rejected(unit, ctx):
-    """Keep the fields the reviewer flagged, so the portal highlights them."""
-    flags = [f for f in (ctx.get("flags") or "").split(",") if f]
-    return {"review_flags": flags or None}
-
-
-def effect_unit_approved(unit, ctx):
-    return {"approved_at": utcnow(), "review_flags": None}
-
-
-def effect_change_approved(change, ctx):
-    unit = change.unit
-    new = change.new_values
-    if "name" in new and new["name"] != unit.name and unit.name:
-        UnitNameHistory.create(unit=unit, name=unit.name)
-    Unit.update(**{**new, "updated_at": utcnow()}).where(Unit.id == unit.id).execute()
-    if "name" in new:
-        search.reindex_unit(unit.id)  # its products are found by the new and the former names
-    return {"decided_at": utcnow()}
-
-
-def effect_decided(obj, ctx):
-    return {"decided_at": utcnow()}
-
-
-def snapshot(product, kind, actor):
-    """Store the product's complete current data as the next version."""
-    from filings import product_snapshot
-
-    last = product.versions.order_by(ProductVersion.number.desc()).first()
-    return ProductVersion.create(
-        product=product,
-        number=(last.number + 1) if last else 1,
-        kind=kind,
-        data=product_snapshot(product),
-        submitted_by=actor if not isinstance(actor, str) else None,
-    )
-
-
-def effect_product_submitted(product, ctx):
-    snapshot(product, "filing", ctx["actor"])
-    return {"submitted_at": utcnow()}
-
-
-def effect_product_filed(product, ctx):
-    from filings import next_filing_number
-
-    number = product.filing_number or next_filing_number(product)
-    return {"filed_at": utcnow(), "filing_number": number, "revocation_reason": ""}
-
-
-def effect_revocation_requested(product, ctx):
-    return {"revocation_reason": ctx["reason"]}
-
-
-def effect_product_revoked(product, ctx):
-    return {"revoked_at": utcnow(), "revocation_prompt_at": None}
-
-
-def effect_patents_lapsed(product, ctx):
-    return {"revocation_prompt_at": utcnow()}
-
-
-def effect_update_submitted(update, ctx):
-    return {"submitted_at": utcnow()}
-
-
-def effect_update_approved(update, ctx):
-    from filings import apply_update
-
-    apply_update(update)
-    snapshot(update.product, "update", ctx["actor"])
-    return {"decided_at": utcnow()}
-
-
-def effect_notice_started(rec, ctx):
-    from workdays import add_working_days
-
-    start = ctx.get("start") or today_shanghai()
-    return {"notice_start": start, "notice_end": add_working_days(start, 10)}
-
-
-def effect_recognised(rec, ctx):
-    from filings import next_certificate_number
-
-    today = today_shanghai()
-    return {
-        "recognised_at": utcnow(),
-        "valid_until": today.replace(year=today.year + 1) - timedelta(days=1),
-        "certificate_number": rec.certificate_number or next_certificate_number(rec),
-    }
-
-
-def effect_recognition_revoked(rec, ctx):
-    return {"revoked_at": utcnow()}
-
-
-def effect_objection_upheld(objection, ctx):
-    rec = objection.recognition
-    if rec.status in (RecognitionStatus.NOTICE, RecognitionStatus.RECOGNISED):
-        apply(rec, "revoke", ctx["actor"], reason=ctx["reason"], _outbox=ctx["outbox"])
-    return {"decided_at": utcnow(), "outcome": ctx["reason"], "handler": ctx["actor_id"]}
-
-
-def effect_objection_dismissed(objection, ctx):
-    return {"decided_at": utcnow(), "outcome": ctx["reason"], "handler": ctx["actor_id"]}
-
-
-def effect_objection_processing(objection, ctx):
-    return {"handler": ctx["actor_id"]}
-
-
 # ---------------------------------------------------------------- the table
+
+
+def guard(link=None):
+    """Mark a guard function: (obj, ctx) -> None, a message, or a list of messages. `link` is
+    the portal endpoint where a unit fixes what it refused."""
+
+    def mark(function):
+        function.link = link
+        return function
+
+    return mark
 
 
 @dataclass(frozen=True)
@@ -432,114 +253,34 @@ class Transition:
     guards: tuple = ()
     effect: object = None
     notify: tuple = ()  # notification template names (notifications.TEMPLATES)
+    jobs: tuple = ()  # jobs.JOBS names, queued with the object's id after the commit
     confirm: bool = False  # the button asks for confirmation
     meta: dict = field(default_factory=dict)
 
 
-U, R, O, H, A = Role.UNIT, Role.REVIEWER, Role.OFFICER, Role.HANDLER, Role.ADMIN
-US, CS, PS, YS, RS, OS = (
-    UnitStatus,
-    ChangeStatus,
-    ProductStatus,
-    UpdateStatus,
-    RecognitionStatus,
-    ObjectionStatus,
-)
-T = Transition
+_table = []
 
-TRANSITIONS = (
-    # 单位实名认证 (manual §三)
-    T("unit", (US.DRAFT, US.REJECTED), "submit", US.PENDING, (U,), _l("提交审核"),
-      guards=(guard_unit_complete,), effect=effect_unit_submitted),
-    T("unit", (US.PENDING,), "approve", US.APPROVED, (R,), _l("通过"),
-      effect=effect_unit_approved, notify=("unit_approved",)),
-    T("unit", (US.PENDING,), "reject", US.REJECTED, (R,), _l("不通过"), reason_required=True,
-      effect=effect_unit_rejected, notify=("unit_rejected",)),
-    # 变更单位信息 (manual §八)
-    T("change", (CS.PENDING,), "approve", CS.APPROVED, (R,), _l("通过"),
-      effect=effect_change_approved, notify=("change_approved",)),
-    T("change", (CS.PENDING,), "reject", CS.REJECTED, (R,), _l("不通过"), reason_required=True,
-      effect=effect_decided, notify=("change_rejected",)),
-    # 产品备案 (manual §五, SPEC §6.4)
-    T("product", (PS.DRAFT, PS.REJECTED), "submit", PS.PENDING, (U,), _l("提交审核"),
-      guards=(guard_unit_approved, guard_no_pending_change, guard_asset_info_present,
-              guard_filing_rules),
-      effect=effect_product_submitted),
-    T("product", (PS.PENDING,), "approve", PS.FILED, (R,), _l("通过"),
-      effect=effect_product_filed, notify=("product_filed",)),
-    T("product", (PS.PENDING,), "reject", PS.REJECTED, (R,), _l("不通过"), reason_required=True,
-      notify=("product_rejected",)),
-    T("product", (PS.FILED,), "request_revocation", PS.REVOCATION_PENDING, (U,),
-      _l("申请撤销备案"), reason_required=True, effect=effect_revocation_requested),
-    T("product", (PS.REVOCATION_PENDING,), "approve_revocation", PS.REVOKED, (R,),
-      _l("同意撤销"), effect=effect_product_revoked, notify=("product_revoked",)),
-    T("product", (PS.REVOCATION_PENDING,), "reject_revocation", PS.FILED, (R,),
-      _l("不同意撤销"), reason_required=True, notify=("revocation_rejected",)),
-    T("product", (PS.FILED,), "flag_patents_lapsed", PS.FILED, (SYSTEM,), _l("提示确认撤销"),
-      effect=effect_patents_lapsed, notify=("patents_lapsed",)),
-    T("product", (PS.FILED,), "confirm_revocation", PS.REVOKED, (U,), _l("确认撤销"),
-      guards=(guard_revocation_prompted,), effect=effect_product_revoked, confirm=True,
-      notify=("product_revoked",)),
-    T("product", (PS.FILED,), "admin_revoke", PS.REVOKED, (A,), _l("撤销备案"),
-      reason_required=True, effect=effect_product_revoked, confirm=True,
-      notify=("product_revoked",)),
-    # 产品备案信息更新 (manual §六)
-    T("update", (YS.DRAFT, YS.REJECTED), "submit", YS.PENDING, (U,), _l("提交审核"),
-      guards=(guard_update_window_open, guard_no_pending_change, guard_asset_info_present),
-      effect=effect_update_submitted),
-    T("update", (YS.PENDING,), "approve", YS.APPROVED, (R,), _l("通过"),
-      effect=effect_update_approved, notify=("update_approved",)),
-    T("update", (YS.PENDING,), "reject", YS.REJECTED, (R,), _l("不通过"), reason_required=True,
-      effect=effect_decided, notify=("update_rejected",)),
-    # 认定 (manual §七)
-    T("recognition", (RS.CANDIDATE,), "start_notice", RS.NOTICE, (O,), _l("开始公示"),
-      effect=effect_notice_started, notify=("notice_started",)),
-    T("recognition", (RS.NOTICE,), "recognise", RS.RECOGNISED, (SYSTEM,), _l("认定"),
-      guards=(guard_notice_over_and_no_open_objection,), effect=effect_recognised,
-      notify=("recognised",)),
-    T("recognition", (RS.NOTICE, RS.RECOGNISED), "revoke", RS.REVOKED, (H,), _l("撤销认定"),
-      reason_required=True, effect=effect_recognition_revoked, notify=("recognition_revoked",)),
-    T("recognition", (RS.RECOGNISED,), "expire", RS.EXPIRED, (SYSTEM,), _l("过期"),
-      guards=(guard_validity_over,)),
-    # 公众异议 (manual §九)
-    T("objection", (OS.ACCEPTED,), "start_processing", OS.PROCESSING, (H,), _l("开始处理"),
-      effect=effect_objection_processing),
-    T("objection", (OS.ACCEPTED, OS.PROCESSING), "uphold", OS.UPHELD, (H,), _l("异议成立"),
-      reason_required=True, effect=effect_objection_upheld, confirm=True,
-      notify=("objection_upheld",)),
-    T("objection", (OS.ACCEPTED, OS.PROCESSING), "dismiss", OS.DISMISSED, (H,), _l("异议不成立"),
-      reason_required=True, effect=effect_objection_dismissed, notify=("objection_dismissed",)),
-)
+
+def register(transitions):
+    """Use this table (domain/transitions.py's TRANSITIONS); replaces any earlier one."""
+    _table[:] = transitions
+
 
 MODELS = {kind: model for model, kind in KINDS.items()}
 
 
 def transitions_for(kind, status=None):
-    return [t for t in TRANSITIONS if t.kind == kind and (status is None or status in t.sources)]
+    return [t for t in _table if t.kind == kind and (status is None or status in t.sources)]
 
 
 def find_transition(kind, status, event):
-    for t in TRANSITIONS:
+    for t in _table:
         if t.kind == kind and t.event == event and status in t.sources:
             return t
     return None
 
 
 # ---------------------------------------------------------------- ownership, roles
-
-
-def unit_of_obj(obj):
-    if isinstance(obj, Unit):
-        return obj
-    if isinstance(obj, (UnitChangeRequest, Product)):
-        return obj.unit
-    if isinstance(obj, YearlyUpdate):
-        return obj.product.unit
-    if isinstance(obj, Recognition):
-        return obj.product.unit
-    if isinstance(obj, Objection):
-        return obj.recognition.product.unit
-    raise TypeError(obj)
 
 
 def actor_roles(actor):
@@ -585,18 +326,65 @@ def _last_decision(obj, kind):
     )
 
 
-# Kinds whose transitions change what public search shows of a product.
-REINDEXED = ("product", "recognition", "update")
+# ---------------------------------------------------------------- listeners, after commit
+
+_listeners = {}
 
 
-def apply(obj, event, actor, reason=None, _outbox=None, seen=None, **data):
+def listen(name, callback):
+    """callback(kind, obj, transition) runs inside the transaction of every status change,
+    after the effect (obj is the object as it is now), so derived data changes with the
+    status or not at all. The search index listens (domain.search.init_app). Registering
+    the same name again replaces the callback."""
+    _listeners[name] = callback
+
+
+class AfterCommit:
+    """What the transitions of one transaction hand on once it has committed: outbox rows
+    to deliver and jobs to queue."""
+
+    def __init__(self):
+        self.outbox = []
+        self.jobs = {}  # (job name, queue, args) in order, each once
+
+    def job(self, name, *args, queue="default"):
+        self.jobs[(name, queue, args)] = None
+
+    def run(self):
+        if self.outbox:
+            notifications.deliver_soon(self.outbox)
+        for name, queue, args in self.jobs:
+            jobs.enqueue(name, *args, queue=queue)
+
+
+_pending = threading.local()
+
+
+@contextmanager
+def after_commit():
+    """Collect the notifications and jobs of every transition applied inside the block and
+    hand them on when the block ends without an error. Put the block around the
+    transaction (bulk 通过: one block per batch it commits); apply() opens one of its own,
+    and a nested block (an effect that applies a second transition) joins the outer one."""
+    current = getattr(_pending, "value", None)
+    if current is not None:
+        yield current
+        return
+    _pending.value = current = AfterCommit()
+    try:
+        yield current
+    finally:
+        _pending.value = None
+    current.run()
+
+
+def apply(obj, event, actor, reason=None, seen=None, **data):
     """Trigger `event` on `obj` as `actor` (a User or SYSTEM). Returns the refreshed obj.
 
     Raises TransitionNotAllowed, PermissionDenied, GuardFailed or AlreadyDecided.
     `seen` is the status the actor decided on (the page they read); if it has changed since,
-    AlreadyDecided names who decided meanwhile.
-    `_outbox` is for an effect that applies a second transition inside this one: its
-    notifications are then delivered with the outer transition's, after the commit.
+    AlreadyDecided names who decided meanwhile. Notifications and the transition's jobs go
+    out after the commit (see after_commit()).
     """
     kind = KINDS[type(obj)]
     model = type(obj)
@@ -612,9 +400,7 @@ def apply(obj, event, actor, reason=None, _outbox=None, seen=None, **data):
     reason = (reason or "").strip()
     if transition.reason_required and not reason:
         raise GuardFailed(_l("请填写理由"))
-    outbox_ids = [] if _outbox is None else _outbox
     ctx = {
-        "outbox": outbox_ids,
         "actor": actor,
         "actor_id": None if actor == SYSTEM else actor.id,
         "reason": reason,
@@ -625,12 +411,12 @@ def apply(obj, event, actor, reason=None, _outbox=None, seen=None, **data):
         result = guard(obj, ctx)
         found = list(result) if isinstance(result, (list, tuple)) else [result] if result else []
         errors += found
-        links += [GUARD_LINKS.get(guard)] * len(found)
+        links += [getattr(guard, "link", None)] * len(found)
     if errors:
         raise GuardFailed(errors[0], errors, links)
 
     old = obj.status
-    with db.database.atomic():
+    with after_commit() as pending, db.database.atomic():
         # The conditional UPDATE comes first: it takes the row (PostgreSQL) or the write
         # lock (SQLite) before anything is read, so a concurrent decision waits and then
         # finds the status changed.
@@ -643,8 +429,9 @@ def apply(obj, event, actor, reason=None, _outbox=None, seen=None, **data):
         extra = transition.effect(obj, ctx) if transition.effect else {}
         if extra:
             model.update(**extra).where(model.id == obj.id).execute()
-        if kind in REINDEXED:  # the product's public status or text may have changed
-            search.reindex([obj.id if kind == "product" else obj.product_id])
+        fresh = _after(obj, {**values, **(extra or {})})
+        for callback in list(_listeners.values()):
+            callback(kind, fresh, transition)
         AuditLog.create(
             actor=None if actor == SYSTEM else actor,
             actor_name=_actor_name(actor),
@@ -657,11 +444,10 @@ def apply(obj, event, actor, reason=None, _outbox=None, seen=None, **data):
             ip=_client_ip(),
             data={k: v for k, v in data.items() if isinstance(v, (str, int, float, bool))} or None,
         )
-        fresh = _after(obj, {**values, **(extra or {})})
         for template in transition.notify:
-            outbox_ids += notifications.queue_event(template, fresh, reason=reason)
-    if outbox_ids and _outbox is None:
-        notifications.deliver_soon(outbox_ids)
+            pending.outbox += notifications.queue_event(template, fresh, reason=reason)
+        for name in transition.jobs:
+            pending.job(name, obj.id, queue=jobs.queue_of(name))
     return fresh
 
 

@@ -1,13 +1,12 @@
-"""Counts shown on the back-office 工作台."""
+"""工作台: the back office's first page."""
 
-from models import Outbox, Product, Unit, UnitChangeRequest
+from flask_admin import AdminIndexView, expose
+
+from admin_app.base import RoleGate
+from domain.statistics import dashboard_counts
 
 
-def dashboard_counts():
-    return {
-        "units_pending": Unit.select().where(Unit.status == "pending").count(),
-        "changes_pending": UnitChangeRequest.select().where(UnitChangeRequest.status == "pending").count(),
-        "products_pending": Product.select().where(Product.status == "pending").count(),
-        "revocations_pending": Product.select().where(Product.status == "revocation_pending").count(),
-        "outbox_failed": Outbox.select().where(Outbox.status == "failed").count(),
-    }
+class StaffIndexView(RoleGate, AdminIndexView):
+    @expose("/")
+    def index(self):
+        return self.render("admin/zlcp_index.html", counts=dashboard_counts())

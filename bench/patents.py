@@ -88,7 +88,7 @@ def main():
         base_drop()
 
     app, drop = fresh_app(args.database_url, tmp, "importer")
-    from patents import auto_import, import_file
+    from domain.patents import auto_import, import_file
 
     with app.app_context(), db.database.connection_context():
         t = time.perf_counter()
@@ -96,8 +96,8 @@ def main():
         imported = time.perf_counter() - t
         assert result["imported"] == args.rows and not result["errors"], result["errors"][:3]
         assert Patent.select().count() == args.rows
-        from accounts import ensure_roles
-        from extensions import user_datastore
+        from domain.accounts import ensure_roles
+        from infra.extensions import user_datastore
 
         ensure_roles()
         user = user_datastore.create_user(username="bench01", email="b@x.cn", phone="13900000001",

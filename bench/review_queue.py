@@ -73,7 +73,7 @@ def insert(model, rows):
 
 def build(n_products, rng):
     """Every row the review pages read, for n_products products. Returns the reviewer."""
-    from accounts import create_staff, ensure_roles
+    from domain.accounts import create_staff, ensure_roles
     from flask_security import hash_password
     from seed.demo_patents import generate
     from seed.demo_products import credit_code
@@ -285,8 +285,8 @@ def main():
             flag = "" if name == "bare route" else ("ok" if p95 <= 300 else "MISSED")
             print(f"{name:<32} {p50:8.2f} {p95:8.2f} {p95 / base95:10.1f} {counts.get(name, ''):>8}   {flag}")
 
-        import notifications
-        import product_review
+        from infra import notifications
+        from domain.filing import review as product_review
 
         with app.app_context(), db.database.connection_context():
             from models import Outbox, User

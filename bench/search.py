@@ -43,7 +43,7 @@ PREFIXES = ("智能", "高效", "新型", "便携式", "工业级", "高精度",
 def build(n_products, n_patents, rng):
     from flask_security import hash_password
 
-    from accounts import ensure_roles
+    from domain.accounts import ensure_roles
     from models import (Industry, Patent, Product, ProductPatent, Recognition, RecognitionRound, Unit, User,
                         new_token, utcnow)
     from seed.demo_patents import SUBJECTS, companies, generate
@@ -114,7 +114,7 @@ def main():
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
-    import search
+    from domain import search
     from cli import migrate_to_head
     from models import Patent, db
     from seed import load_reference
@@ -142,7 +142,7 @@ def run(app, n):
     """Measure and print: each page rendered afresh, then kept (page_cache) for anonymous visitors."""
     from urllib.parse import urlencode
 
-    import search
+    from domain import search
     from models import Product, db
 
     bare, client = bare_client(), app.test_client()

@@ -1,14 +1,21 @@
-"""Public pages, the company portal (/portal) and account pages."""
+"""Public pages, the open-data API, account pages and the company portal (/portal)."""
+
+from urllib.parse import urlencode
 
 from flask import jsonify, render_template, request
-from flask_babel import LazyString
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 from flask_wtf.csrf import CSRFError
 
-import notifications
-import units
+# Modules that add routes to a blueprint of another module are imported for that alone:
+# openapi to the API's, search_pages to the public one, the portal's pages to the portal's.
+from domain import units
+from infra import notifications
 from models import shanghai_time
+from public_site import api, auth, openapi, page_cache, product_pages, public, search_pages  # noqa: F401
+from public_site.portal import base as portal
+from public_site.portal import filing, messages, patents, verification  # noqa: F401
 from workflows import status_label
 
 
@@ -36,20 +43,11 @@ def filesize(n):
 
 def lang_url(locale):
     """This page in another language: its query (a search, a filter) kept."""
-    from flask import request
-    from urllib.parse import urlencode
-
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", locale)]
     return request.path + "?" + urlencode(args)
 
 
 def init_app(app):
-    # patents_pages, products and verification add routes to the portal blueprint,
-    # search_pages to the public one.
-    from public_site import (  # noqa: F401
-        api, auth, page_cache, patents_pages, portal, product_pages, products, public, search_pages, verification,
-    )
-
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(portal.bp, url_prefix="/portal")
@@ -59,8 +57,6 @@ def init_app(app):
 
     @app.context_processor
     def layout_context():
-        from flask_babel import get_locale
-
         return {
             "current_locale": str(get_locale()),
             "lang_url": lang_url,

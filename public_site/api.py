@@ -1,7 +1,7 @@
 """Open data API (/api/v1): public products as JSON, read-only, rate limited per IP, open to
 other origins (CORS, GET only).
 
-Fields are those of the public product page (product_pages.public_data). Lists are paged by
+Fields are those of the public product page (domain.visibility.public_data). Lists are paged by
 an opaque cursor in id order, so a page is stable while products are added.
 """
 
@@ -13,10 +13,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_cors import CORS
 
-import search
-from extensions import limiter
+from domain import search
+from infra.extensions import limiter
 from models import Product
-from public_site import product_pages
+from domain import visibility
+from public_site.product_pages import phone_url, product_or_404
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 CORS(bp, methods=["GET", "OPTIONS"], origins="*", send_wildcard=True, max_age=86400)
@@ -108,7 +109,7 @@ def filtered(args):
 
 
 def _item(product):
-    data = product_pages.public_data(product)
+    data = visibility.public_data(product)
     return {
         "token": data["token"],
         "name": data["name"],
@@ -143,21 +144,14 @@ def products():
 
 @bp.get("/products/<token>")
 def product(token):
-    found, status = product_pages.product_or_404(token)
-    data = product_pages.public_data(found, status)
-    if status.public:
+    found, view = product_or_404(token)
+    data = visibility.public_data(found, view)
+    if view.public:
         data["links"] = {
             "page": url_for("products_public.detail", token=token, _external=True),
-            "phone": product_pages.phone_url(found),
+            "phone": phone_url(found),
             "qr_png": url_for("products_public.qr_png", token=token, _external=True),
             "qr_svg": url_for("products_public.qr_svg", token=token, _external=True),
             "image": url_for("products_public.image", token=token, _external=True) if data["has_image"] else None,
         }
     return jsonify(data)
-
-
-@bp.get("/openapi.json")
-def openapi():
-    from public_site.openapi import document
-
-    return jsonify(document(request.url_root.rstrip("/") + bp.url_prefix))

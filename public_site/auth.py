@@ -18,12 +18,15 @@ from flask import (
     session,
     url_for,
 )
+from captcha.image import ImageCaptcha
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user, login_user, logout_user
 
-import accounts
-from extensions import limiter
+from domain import accounts
+from infra import documents
+from infra.extensions import limiter
+from models import User
 
 bp = Blueprint("auth", __name__)
 
@@ -40,8 +43,6 @@ def _client_ip():
 
 @bp.get("/captcha.png")
 def captcha_image():
-    from captcha.image import ImageCaptcha
-
     text = "".join(secrets.choice(CAPTCHA_ALPHABET) for _ in range(4))
     session["captcha"] = {"hash": _captcha_hash(text), "at": int(time.time())}
     data = ImageCaptcha(width=120, height=44, font_sizes=(30, 34, 36)).generate(text).getvalue()
@@ -173,8 +174,6 @@ TWO_FACTOR_TTL = 300
 @bp.route("/admin/login/verify", methods=["GET", "POST"])
 def staff_two_factor():
     """Second step for staff when STAFF_TWO_FACTOR is on: set up, then enter, a TOTP code."""
-    from models import User
-
     pending = session.get("tf_pending")
     if not pending or time.time() - pending["at"] > TWO_FACTOR_TTL:
         session.pop("tf_pending", None)
@@ -191,8 +190,7 @@ def staff_two_factor():
     if request.method == "POST":
         if accounts.verify_totp_code(user, secret, request.form.get("code")):
             if setup:
-                User.update(tf_totp_secret=secret, tf_primary_method="authenticator").where(
-                    User.id == user.id).execute()
+                accounts.enable_totp(user, secret)
             session.pop("tf_pending", None)
             session.pop("tf_secret", None)
             _complete_login(User.get_by_id(user.id))
@@ -206,8 +204,6 @@ def staff_two_factor():
         errors["code"] = _l("动态验证码不正确")
     context = {}
     if setup:
-        import documents
-
         factory = accounts.totp()
         context = {"qr": documents.qr_data_uri(factory.get_totp_uri(user.username, secret)),
                    "key": factory.get_totp_pretty_key(secret)}

@@ -1,9 +1,11 @@
 """The open-data API described in OpenAPI 3.1, written by hand (served at /api/v1/openapi.json)."""
 
-import patents
-import search
-from public_site.api import DEFAULT_LIMIT, MAX_LIMIT
-from public_site.product_pages import STATUS_TEXT
+from flask import jsonify, request
+
+from domain import patents
+from domain import search
+from public_site.api import DEFAULT_LIMIT, MAX_LIMIT, bp
+from workflows import PublicStatus
 
 
 def _param(name, description, schema, location="query", required=False):
@@ -17,7 +19,7 @@ def _error(description):
 
 CODE_NAME = {"type": ["object", "null"], "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
              "required": ["code", "name"]}
-STATUS = {"type": "string", "enum": list(STATUS_TEXT),
+STATUS = {"type": "string", "enum": [str(s) for s in PublicStatus],
           "description": "filed 已备案, notice 公示中, recognised 已认定; the last three (已撤销, 已撤销认定, "
                          "已过期) only on the detail of a product that is no longer public"}
 NULLABLE_TEXT = {"type": ["string", "null"]}
@@ -148,3 +150,8 @@ def document(server_url):
             },
         }},
     }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(document(request.url_root.rstrip("/") + bp.url_prefix))

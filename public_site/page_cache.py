@@ -2,8 +2,8 @@
 pages): most scans and searches repeat, and a broad search costs the database hundreds of
 milliseconds each time it is rendered afresh.
 
-A page is filed under the public-data counter search.generation() (bumped in the transaction
-of every reindex and of search.touch()), the Shanghai date (notices and validity dates are
+A page is filed under the public-data counter infra.changes.generation() (bumped in the
+transaction of every reindex and of every other public change), the Shanghai date (notices and validity dates are
 read against today), the locale and the path with its query string. A change made in this
 process shows on the next request; one made in another worker shows within
 GENERATION_MAX_AGE seconds (that long a worker trusts its last reading of the counter).
@@ -32,8 +32,8 @@ from peewee import DatabaseError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-import search
-from extensions import cache
+from infra import changes
+from infra.extensions import cache
 from models import db, today_shanghai
 
 KEPT_STATUSES = ("200 OK", "404 NOT FOUND")
@@ -48,7 +48,7 @@ def _key(environ, locale):
     """The entry of this request's page under the current generation and date."""
     path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "") + "?" + environ.get("QUERY_STRING", "")
     digest = hashlib.sha1(path.encode("latin-1", "replace")).hexdigest()
-    generation = search.generation(max_age=GENERATION_MAX_AGE)
+    generation = changes.generation(max_age=GENERATION_MAX_AGE)
     return f"page:{generation}:{today_shanghai():%Y%m%d}:{locale}:{digest}"
 
 

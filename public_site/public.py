@@ -2,9 +2,13 @@
 
 from flask import Blueprint, abort, render_template, request
 
-import search
-from extensions import PUBLIC_CSP, talisman
-from models import Page
+from flask_security import current_user
+
+from domain import search
+from infra import storage
+from infra.extensions import PUBLIC_CSP, talisman
+from models import Page, StoredFile
+from workflows import PublicStatus
 from public_site.page_cache import cached_page
 
 bp = Blueprint("public", __name__)
@@ -15,7 +19,7 @@ bp = Blueprint("public", __name__)
 @cached_page
 def home():
     return render_template("public/home.html", counts=search.status_counts(), latest=search.latest(10),
-                           notices=search.latest(20, status="notice"),
+                           notices=search.latest(20, status=PublicStatus.NOTICE),
                            status_labels=search.PUBLIC_STATUS_LABELS)
 
 
@@ -30,10 +34,5 @@ def page(slug):
 @bp.get("/files/<key>")
 def file(key):
     """Stored files, after the permission check in storage.send()."""
-    from flask_security import current_user
-
-    import storage
-    from models import StoredFile
-
     stored = StoredFile.get_or_none(StoredFile.key == key)
     return storage.send(stored, current_user, as_attachment=request.args.get("download") == "1")

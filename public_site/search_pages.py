@@ -5,9 +5,9 @@ import io
 
 from flask import abort, render_template, request, send_file, url_for
 
-import search
+from domain import search
 from models import today_shanghai
-from extensions import PUBLIC_CSP, talisman
+from infra.extensions import PUBLIC_CSP, talisman
 from public_site.page_cache import cached_page
 from public_site.public import bp
 

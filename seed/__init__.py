@@ -6,7 +6,13 @@ import csv
 import os
 from pathlib import Path
 
+from pypinyin import Style, lazy_pinyin
+
+from domain.accounts import ensure_roles
+from domain import search
+from infra.calendar import seed_from_library
 from models import (
+    CalendarYear,
     Country,
     Industry,
     Option,
@@ -16,6 +22,7 @@ from models import (
     Setting,
     db,
 )
+from seed import demo
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -56,8 +63,6 @@ def load_industries():
 
 def category_initials(name):
     """Pinyin initials of a category name, for the picker (电池 → dc)."""
-    from pypinyin import Style, lazy_pinyin
-
     return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER) if p).lower()
 
 
@@ -141,9 +146,6 @@ def load_settings():
 
 
 def load_calendar():
-    from models import CalendarYear
-    from workdays import seed_from_library
-
     before = CalendarYear.select().count()
     seed_from_library()
     return CalendarYear.select().count() - before
@@ -151,8 +153,6 @@ def load_calendar():
 
 def load_reference():
     """All reference data; returns {name: rows added}."""
-    from accounts import ensure_roles
-
     ensure_roles()
     return {
         "industries": load_industries(),
@@ -172,8 +172,5 @@ def demo_password():
 
 def load_demo():
     """Demo accounts (and, as features land, demo data). Returns lines to print."""
-    import search
-    from seed.demo import load
-
-    lines = load(demo_password())
+    lines = demo.load(demo_password())
     return [*lines, f"检索索引：公开产品 {search.reindex_all()} 个"]

@@ -8,12 +8,15 @@ from decimal import Decimal
 from flask import current_app
 from flask_security import hash_password
 
-import storage
+from infra import storage
 import workflows
-from accounts import create_staff
-from extensions import user_datastore
+from domain.accounts import create_staff
+from domain.patents import _upsert
+from infra.extensions import user_datastore
+from infra.validators import uscc_check_char
 from models import Patent, RegistryEntry, Unit, UnitNameHistory, User, db
-from seed.demo_products import DEMO_PRODUCTS, UNITS, load_products
+from seed.demo_patents import generate
+from seed.demo_products import DEMO_PRODUCTS, UNITS, load_products, placeholder_png
 
 STAFF = (
     ("demo_reviewer", "审核员（演示）", ["reviewer"]),
@@ -31,8 +34,6 @@ DEMO_PATENTS = 20000
 def _load_demo_patents():
     """20,000 registry patents; the demo unit holds 60 (some co-owned with a university,
     some lapsed) and 15 more under its former name."""
-    from patents import _upsert
-    from seed.demo_patents import generate
 
     rows = generate(DEMO_PATENTS, owners=[(DEMO_NAME, 60, 4, 10), (DEMO_FORMER_NAME, 15, 0, 7)])
     for start in range(0, len(rows), 1000):
@@ -41,25 +42,9 @@ def _load_demo_patents():
 
 
 def demo_credit_code():
-    from validators import uscc_check_char
 
     body = "91440300MA5D7N8K2"
     return body + uscc_check_char(body)
-
-
-def _placeholder_png(text):
-    """A small licence-like image so the demo unit's uploads can be previewed."""
-    import io
-
-    from PIL import Image, ImageDraw
-
-    img = Image.new("RGB", (480, 320), (250, 248, 240))
-    draw = ImageDraw.Draw(img)
-    draw.rectangle((10, 10, 470, 310), outline=(179, 18, 31), width=4)
-    draw.text((40, 140), text, fill=(29, 39, 51))
-    buf = io.BytesIO()
-    img.save(buf, "PNG")
-    return buf.getvalue()
 
 
 def load(password, products=DEMO_PRODUCTS):
@@ -98,8 +83,8 @@ def _verify_demo_unit(user, reviewer):
         credit_code=code, name=DEMO_NAME, registered_address="广东省深圳市南山区粤海街道科技南路18号",
         legal_rep="王明", legal_rep_phone="0755-86000000",
     ).on_conflict_ignore().execute()
-    licence = storage.save_bytes(_placeholder_png("BUSINESS LICENCE (DEMO)"), "营业执照.png", "png", owner=user)
-    letter = storage.save_bytes(_placeholder_png("COMMITMENT LETTER (DEMO)"), "诚信承诺书.png", "png", owner=user)
+    licence = storage.save_bytes(placeholder_png("BUSINESS LICENCE (DEMO)"), "营业执照.png", "png", owner=user)
+    letter = storage.save_bytes(placeholder_png("COMMITMENT LETTER (DEMO)"), "诚信承诺书.png", "png", owner=user)
     unit = Unit.get(Unit.user == user)
     Unit.update(
         unit_type="enterprise", credit_code=code, name=DEMO_NAME,

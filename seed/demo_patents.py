@@ -4,7 +4,7 @@ digits, realistic Chinese titles, co-owned patents, lapsed ones."""
 import random
 from datetime import date, timedelta
 
-from validators import PatentNumber, patent_check_char
+from infra.validators import PatentNumber, patent_check_char
 
 SUBJECTS = ("电池管理系统", "锂离子电池", "电动汽车充电桩", "光伏逆变器", "工业机器人", "数控机床", "智能手机",
             "无人机", "传感器", "显示面板", "芯片封装结构", "服务器散热装置", "医用导管", "体外诊断试剂盒",

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_security import hash_password
+from PIL import Image, ImageDraw
 
-import notifications
-import storage
+from infra import storage
 import workflows
-from extensions import user_datastore
-from filing_rules import method1_index
+from infra.extensions import user_datastore
+from domain.filing.rules import method1_index
+from domain import transitions
 from models import (
     AssetInfo,
     Country,
@@ -40,9 +41,9 @@ from models import (
     last_fiscal_year,
     today_shanghai,
 )
-from patents import _upsert, auto_import
+from domain.patents import _upsert, auto_import
 from seed.demo_patents import generate
-from validators import USCC_CHARSET, uscc_check_char
+from infra.validators import USCC_CHARSET, uscc_check_char
 
 DEMO_PRODUCTS = 250
 DEMO_UNIT_SALES = 50000  # 万元, for demo_unit's asset info unless the unit entered its own
@@ -270,9 +271,9 @@ def load_products(password, count=DEMO_PRODUCTS):
     rng = random.Random(SEED)
     reviewer = User.get(User.username == "demo_reviewer")
     admin = User.get(User.username == "demo_admin")
-    outbox = []  # delivered after the commit, as apply() itself does
-    with db.database.atomic():  # all or nothing: a failed run leaves no half-made demo
-        units = [_demo_unit(spec, i, password, reviewer, outbox)
+    # All or nothing: a failed run leaves no half-made demo; notifications go out after the commit.
+    with workflows.after_commit(), db.database.atomic():
+        units = [_demo_unit(spec, i, password, reviewer)
                  for i, spec in enumerate(UNITS, start=2)]
         _registry_patents(units, rng)
         pairs = list(zip(units, UNITS))
@@ -282,10 +283,19 @@ def load_products(password, count=DEMO_PRODUCTS):
         for unit, spec in pairs:
             auto_import(unit.id)  # 自动导入专利, as the unit would press it
             _asset_info(unit, spec.sales if spec else DEMO_UNIT_SALES)
-        created = _products(pairs, count, rng, reviewer, admin, outbox)
-    if outbox:
-        notifications.deliver_soon(outbox)
+        created = _products(pairs, count, rng, reviewer, admin)
     return created
+
+
+def placeholder_png(text):
+    """A small licence-like image so the demo unit's uploads can be previewed."""
+    img = Image.new("RGB", (480, 320), (250, 248, 240))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((10, 10, 470, 310), outline=(179, 18, 31), width=4)
+    draw.text((40, 140), text, fill=(29, 39, 51))
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
 
 
 def _the_demo_unit():
@@ -293,7 +303,7 @@ def _the_demo_unit():
     unit = Unit.select().join(User).where(User.username == "demo_unit").first()
     if unit is None or unit.status != workflows.UnitStatus.APPROVED:
         return None
-    if workflows.guard_no_pending_change(unit, {}) is not None:
+    if transitions.guard_no_pending_change(unit, {}) is not None:
         return None
     return unit
 
@@ -313,9 +323,8 @@ def credit_code(region_code, n):
     return body + uscc_check_char(body)
 
 
-def _demo_unit(spec, n, password, reviewer, outbox):
+def _demo_unit(spec, n, password, reviewer):
     """An account `demo_unit<n>` and its unit, verified through submit and approve."""
-    from seed.demo import _placeholder_png
 
     username = f"demo_unit{n}"
     user = user_datastore.create_user(
@@ -333,13 +342,13 @@ def _demo_unit(spec, n, password, reviewer, outbox):
         registered_capital=Decimal(spec.sales // 20), industry=spec.industry, legal_rep=spec.legal_rep,
         legal_rep_phone=office_phone, contact=spec.contact, contact_phone=user.phone,
         enterprise_type="limited", enterprise_size=spec.size, region_code=spec.region_code,
-        license_file=storage.save_bytes(_placeholder_png("BUSINESS LICENCE (DEMO)"), "营业执照.png", "png",
+        license_file=storage.save_bytes(placeholder_png("BUSINESS LICENCE (DEMO)"), "营业执照.png", "png",
                                         owner=user),
-        commitment_file=storage.save_bytes(_placeholder_png("COMMITMENT LETTER (DEMO)"), "诚信承诺书.png", "png",
+        commitment_file=storage.save_bytes(placeholder_png("COMMITMENT LETTER (DEMO)"), "诚信承诺书.png", "png",
                                            owner=user),
     )
-    unit = workflows.apply(unit, "submit", user, _outbox=outbox)
-    return workflows.apply(unit, "approve", reviewer, _outbox=outbox)
+    unit = workflows.apply(unit, "submit", user)
+    return workflows.apply(unit, "approve", reviewer)
 
 
 def _asset_info(unit, sales):
@@ -409,7 +418,7 @@ def plan(count, specs):
     return result
 
 
-def _products(pairs, count, rng, reviewer, admin, outbox):
+def _products(pairs, count, rng, reviewer, admin):
     schedule = plan(count, [spec for _unit, spec in pairs])
     per_unit = {i: sum(1 for entry in schedule if entry[0] == i) for i in range(len(pairs))}
     context = {
@@ -427,7 +436,7 @@ def _products(pairs, count, rng, reviewer, admin, outbox):
         product = _draft(unit, spec, template, round_, assets[unit.id], per_unit[i], rng, context)
         if state != "draft" or n % 2 == 0:  # half the drafts stop after 产品信息
             _attach(product, unit, template, n, rng)
-        _advance(product, state, unit, reviewer, admin, rng, context, outbox)
+        _advance(product, state, unit, reviewer, admin, rng, context)
     return len(schedule)
 
 
@@ -500,7 +509,7 @@ def _attach(product, unit, template, n, rng):
                            file=storage.save_bytes(data, filename, ext, owner=owner))
 
 
-def _advance(product, state, unit, reviewer, admin, rng, context, outbox):
+def _advance(product, state, unit, reviewer, admin, rng, context):
     """Move a draft to `state` through the workflow, as its unit and the reviewer would."""
     if state == "draft":
         return
@@ -508,7 +517,7 @@ def _advance(product, state, unit, reviewer, admin, rng, context, outbox):
     def step(event, actor, reason=None):
         nonlocal product
         try:
-            product = workflows.apply(product, event, actor, reason=reason, _outbox=outbox)
+            product = workflows.apply(product, event, actor, reason=reason)
         except workflows.GuardFailed as exc:
             raise RuntimeError(f"demo product {product.name} {product.model}: "
                                + "；".join(str(e) for e in exc.errors)) from exc
@@ -566,8 +575,6 @@ def _category(codes, product_name):
 def _picture(name, n, ext):
     """A small product picture: a distinct colour per product and a simple drawing (fonts
     for Chinese may be missing, so no text)."""
-    from PIL import Image, ImageDraw
-
     r, g, b = (int(c * 255) for c in colorsys.hsv_to_rgb((n * 0.618034) % 1, 0.55, 0.85))
     img = Image.new("RGB", (360, 270), (246, 247, 249))
     draw = ImageDraw.Draw(img)

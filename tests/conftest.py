@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from extensions import cache
+from infra.extensions import cache
 from models import ALL_MODELS, User, db
 
 TEST_DB_URL = os.environ.get("ZLCP_TEST_DATABASE_URL", "")
@@ -139,8 +139,8 @@ class Factory:
         return f"139{secrets.randbelow(10**8):08d}"
 
     def unit_user(self, username=None, password=PASSWORD, **kw):
-        from accounts import ensure_roles
-        from extensions import user_datastore
+        from domain.accounts import ensure_roles
+        from infra.extensions import user_datastore
         from flask_security import hash_password
         from models import Unit
 
@@ -155,7 +155,7 @@ class Factory:
         return user
 
     def staff(self, *roles, username=None, password=PASSWORD):
-        from accounts import create_staff, ensure_roles
+        from domain.accounts import create_staff, ensure_roles
 
         ensure_roles()
         n = self._next()
@@ -174,7 +174,7 @@ class Factory:
         return buf.getvalue()
 
     def stored_png(self, owner=None):
-        import storage
+        from infra import storage
 
         return storage.save_bytes(self.png(), "licence.png", "png", owner=owner)
 
@@ -205,9 +205,9 @@ class Factory:
         the required files."""
         from decimal import Decimal
 
-        import storage
+        from infra import storage
         from models import Patent, Product, ProductFile, ProductPatent, UnitPatent
-        from validators import patent_check_char
+        from infra.validators import patent_check_char
 
         values = {
             "name": "动力电池管理系统", "model": "BMS-2000", "category": "0101010101", "industry": "3841",
@@ -241,7 +241,7 @@ class Factory:
 
 def valid_credit_code(n):
     """A synthetic, valid 统一社会信用代码 (region 440305) numbered n."""
-    from validators import USCC_CHARSET, uscc_check_char
+    from infra.validators import USCC_CHARSET, uscc_check_char
 
     body = f"91440305MA{n:07d}"[:17]
     body = "".join(c if c in USCC_CHARSET else "0" for c in body)

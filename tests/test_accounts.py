@@ -157,7 +157,7 @@ def test_reset_refuses_an_unknown_phone(client):
 
 
 def test_staff_two_factor_is_set_up_once_then_asked_every_time(client, make, app, monkeypatch):
-    import accounts
+    from domain import accounts
 
     monkeypatch.setitem(app.config, "STAFF_TWO_FACTOR", True)
     staff = make.staff("admin", username="Admin001")
@@ -182,7 +182,7 @@ def test_staff_two_factor_is_set_up_once_then_asked_every_time(client, make, app
 
 
 def test_login_posts_are_rate_limited_per_ip(client, make, app, monkeypatch):
-    from extensions import limiter
+    from infra.extensions import limiter
 
     make.unit_user(username="Hank0001")
     monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "3 per minute")

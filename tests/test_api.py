@@ -107,8 +107,8 @@ def test_filters(client, make):
     recognition(noticed, make, to="notice")
     recognised = filed_product(make, industry="3841")
     recognition(recognised, make, to="recognised")
-    import search
-    from validators import uscc_check_char
+    from domain import search
+    from infra.validators import uscc_check_char
 
     body = "91110105MA0000042"  # a Beijing unit: the province comes from the credit code
     Unit.update(region_code="110105", credit_code=body + uscc_check_char(body)).where(
@@ -134,7 +134,7 @@ def test_filters(client, make):
 
 
 def test_text_query(client, make):
-    search = pytest.importorskip("search", reason="search.py not there yet")
+    from domain import search
     battery = filed_product(make, name="动力电池管理系统")
     motor = filed_product(make, name="永磁同步电机", intro="高效率电机。")
     search.reindex([battery.id, motor.id])
@@ -144,7 +144,7 @@ def test_text_query(client, make):
 
 
 def test_rate_limit_per_ip_answers_429_in_json(client, make, app, monkeypatch):
-    from extensions import limiter
+    from infra.extensions import limiter
 
     monkeypatch.setitem(app.config, "API_RATE_LIMIT", "3 per minute")
     limiter.reset()

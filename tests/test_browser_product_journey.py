@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from conftest import PASSWORD, screenshot
 from models import AssetInfo, Patent, Product, ProductPatent, User, UnitPatent, last_fiscal_year
-from validators import patent_check_char
+from infra.validators import patent_check_char
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -22,7 +22,7 @@ def test_search_open_scan_export_and_a_revocation(page, live_server, make, brows
     from test_browser_accounts import sign_in
 
     guangdong = make.approved_unit()
-    from validators import uscc_check_char
+    from infra.validators import uscc_check_char
 
     body = "91110108MA0000042"
     beijing = make.complete_unit(region_code="110108", name="北京电池研究院有限公司",

@@ -35,7 +35,7 @@ def test_unit_verification_journey(page, live_server, make, tmp_path):
     fake.write_bytes(b"MZ this is not a pdf")
 
     sign_in(page, live_server, "Verify01", PASSWORD)
-    page.get_by_role("link", name="单位实名认证").first.click()
+    page.get_by_role("link", name="实名认证", exact=True).first.click()  # 用户中心 → 实名认证
     page.get_by_label("备案单位类型").select_option(label="企业")
     page.get_by_label("统一社会信用代码").fill(code[:-1] + ("0" if code[-1] != "0" else "1"))
     expect(page.locator("[data-registry-message]")).to_have_text("统一社会信用代码校验位不正确")
@@ -99,7 +99,7 @@ def test_unit_verification_journey(page, live_server, make, tmp_path):
     sign_out(page)
 
     sign_in(page, live_server, "Verify01", PASSWORD)
-    page.get_by_role("link", name="资产信息").click()
+    page.get_by_role("link", name="资产信息").first.click()
     expect(page.get_by_label("单位年度总成本")).to_have_value("5000.00")  # entered at verification
     page.get_by_role("link", name="消息中心").first.click()
     expect(page.get_by_text("您的单位实名认证审核通过")).to_be_visible()
@@ -107,7 +107,7 @@ def test_unit_verification_journey(page, live_server, make, tmp_path):
 
 
 def test_patents_journey_with_a_name_change(page, live_server, make, tmp_path):
-    import patents
+    from domain import patents
     from test_patents import number, row, write_csv
 
     reviewer = make.staff("reviewer", username="Review02")
@@ -145,8 +145,8 @@ def test_patents_journey_with_a_name_change(page, live_server, make, tmp_path):
     expect(page.locator("[data-count]")).to_contain_text("共1件专利")
     screenshot(page, "patents-filtered")
 
-    page.get_by_role("link", name="单位实名认证").first.click()
-    page.get_by_role("link", name="变更单位信息").click()
+    page.get_by_role("link", name="实名认证", exact=True).first.click()  # 用户中心 → 实名认证
+    page.get_by_role("link", name="变更单位信息").first.click()
     page.get_by_label("单位名称").fill("新名字电子有限公司")
     page.get_by_role("button", name="提交审核").click()
     expect(page.get_by_text("单位信息变更已提交审核")).to_be_visible()

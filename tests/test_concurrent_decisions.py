@@ -82,7 +82,7 @@ def test_concurrent_approvals_of_different_filings_get_different_numbers(app, ma
 
 
 def test_filing_sequence_continues_after_numbers_given_before_the_counter(make):
-    from filings import next_filing_number
+    from domain.filing.numbers import next_filing_number
     from models import Sequence, today_shanghai
 
     unit = make.approved_unit()

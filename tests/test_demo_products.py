@@ -26,7 +26,7 @@ def _counts():
 def test_demo_units_are_verified_in_several_provinces_with_asset_info(db_session):
     from seed.demo import load
     from seed.demo_products import UNITS
-    from validators import is_valid_uscc
+    from infra.validators import is_valid_uscc
 
     load(PASSWORD, products=12)
     units = list(Unit.select().join(User).where(User.username.startswith("demo_unit")))
@@ -43,7 +43,7 @@ def test_demo_units_are_verified_in_several_provinces_with_asset_info(db_session
 
 
 def test_demo_products_exist_in_every_state_and_filed_ones_are_complete(db_session):
-    from filing_rules import PASS, pre_review_checks
+    from domain.filing.rules import PASS, pre_review_checks
     from seed.demo import load
 
     load(PASSWORD, products=12)
@@ -74,7 +74,7 @@ def test_demo_products_exist_in_every_state_and_filed_ones_are_complete(db_sessi
 
 
 def test_demo_files_are_real_pictures_and_pdfs(db_session):
-    import storage
+    from infra import storage
     from seed.demo import load
 
     load(PASSWORD, products=12)

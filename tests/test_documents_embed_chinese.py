@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-import documents
+from infra import documents
 
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (pdftotext) not installed")

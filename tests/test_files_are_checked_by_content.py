@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import storage
+from infra import storage
 from models import StoredFile
 
 

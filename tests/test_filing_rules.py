@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 import workflows
-from filing_rules import FAIL, PASS, WARN, clean_product_info, filing_rules, method1_index, pre_review_checks
+from domain.filing.rules import FAIL, PASS, WARN, clean_product_info, filing_rules, method1_index, pre_review_checks
 from models import AssetInfo, Patent, ProductFile, ProductPatent, UnitPatent, last_fiscal_year, today_shanghai
 
 GOOD = {"name": "动力电池管理系统", "model": "BMS-2000", "category": "0101010101", "industry": "3841 锂离子电池制造",
@@ -134,7 +134,7 @@ def test_submission_snapshot_keeps_fields_patents_and_files(db_session, make):
 def test_k_keeps_four_decimals_and_a_stored_k_is_read_back_as_typed(db_session, make):
     from decimal import Decimal
 
-    from filing_rules import decimal_text
+    from domain.filing.rules import decimal_text
 
     assert errors_of(contribution_method="method1", method_k="0.1255", ip_investment="40",
                      last_year_cost="800", contribution_index="0.63") == {}

@@ -8,7 +8,7 @@ from playhouse.db_url import connect
 
 from cli import router, scratch_postgres
 from models import ALL_MODELS, db
-from search import INDEX_TABLES
+from domain.search import INDEX_TABLES
 
 
 def _describe(database):

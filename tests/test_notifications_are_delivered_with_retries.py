@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 import jobs
-import notifications
+from infra import notifications
 from models import Message, Outbox, utcnow
 
 

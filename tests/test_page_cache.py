@@ -4,8 +4,9 @@ never kept for a signed-in user or for a response that sets a cookie."""
 
 from flask import current_app
 
-import patents
-import search
+from domain import patents
+from domain import search
+from infra import changes
 from models import Product, ProductPatent, db
 from tests.test_public_products import filed_product
 
@@ -128,6 +129,6 @@ def test_only_kept_pages_consult_the_cache(client, db_session, monkeypatch):
     def unavailable(max_age=0.0):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(search, "generation", unavailable)
+    monkeypatch.setattr(changes, "generation", unavailable)
     for path in ("/healthz", "/static/css/zlcp.css", "/favicon.ico"):
         assert client.get(path).status_code == 200, path

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-import patents
-import validators
+from domain import patents
+from infra import validators
 from models import Patent, PatentHolder, PatentStatusChange, Product, ProductPatent, UnitNameHistory, UnitPatent
 
 HEADER = ["number", "name", "kind", "patentees", "application_date", "grant_date", "legal_status", "expiry_date"]
@@ -94,7 +94,7 @@ def test_manual_patent_rules(db_session, make, tmp_path):
     unit = make.approved_unit()
     write_csv(tmp_path / "p.csv", [row(1, ["别人公司"]), row(2, ["别人公司"])])
     patents.import_file(tmp_path / "p.csv")
-    from units import FormErrors
+    from infra.validators import FormErrors
 
     with pytest.raises(FormErrors) as exc:
         patents.add_manual(unit, {"number": "ZL202010566088.8", "acquisition": "licensed"})
@@ -177,10 +177,10 @@ def test_daily_status_update_records_changes_of_held_patents(app, db_session, ma
     import jobs
 
     summary = jobs.run("patents.sync_status")
-    assert summary == [{"file": "2026-11-25.csv", "changed": 2, "errors": 1}]
+    assert summary["files"] == [{"file": "2026-11-25.csv", "changed": 2, "errors": 1}]
     change = PatentStatusChange.get()
     assert (change.patent.display_number, change.old_status, change.new_status) == (number(1), "valid", "invalid")
-    assert jobs.run("patents.sync_status") == []  # the file was moved to processed/
+    assert jobs.run("patents.sync_status")["files"] == []  # the file was moved to processed/
     assert (inbox / "processed" / "2026-11-25.csv").exists()
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-import product_review
+from domain.filing import review as product_review
 import workflows
 from conftest import outbox_texts
 from models import (

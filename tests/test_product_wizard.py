@@ -9,7 +9,7 @@ import pytest
 import jobs
 import workflows
 from conftest import outbox_texts
-from filings import watch_patents
+from domain.filing.watch import watch_patents
 from models import (
     AssetInfo,
     Patent,
@@ -21,7 +21,7 @@ from models import (
     UnitPatent,
     last_fiscal_year,
 )
-from validators import patent_check_char
+from infra.validators import patent_check_char
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 
-import storage
+from infra import storage
 import workflows
 from models import (
     AssetInfo,
@@ -23,7 +23,7 @@ from models import (
     last_fiscal_year,
     today_shanghai,
 )
-from validators import patent_check_char
+from infra.validators import patent_check_char
 
 # Distinctive values of every private field: none may reach a public page or the API.
 SECRETS = {
@@ -256,7 +256,7 @@ def test_qr_codes_point_at_the_phone_page(client, make, app):
     assert url == f"http://127.0.0.1/m/{product.token}"  # SITE_URL in the tests' config
     png = client.get(f"/products/{product.token}/qr.png")
     assert png.status_code == 200 and png.data.startswith(b"\x89PNG\r\n\x1a\n")
-    import documents
+    from infra import documents
 
     assert png.data == documents.qr_png(url)
     svg = client.get(f"/products/{product.token}/qr.svg")

@@ -37,7 +37,7 @@ def test_holiday_calendar_comes_from_chinesecalendar_up_to_2026(db_session):
 
     import chinese_calendar
 
-    from workdays import add_working_days
+    from infra.calendar import add_working_days
 
     assert CalendarYear.select().where(CalendarYear.year == 2026).exists()
     assert Holiday.get_by_id(date(2026, 10, 1)).name == "国庆节"
@@ -52,7 +52,7 @@ def test_a_year_without_published_holidays_is_refused_loudly(db_session):
 
     import pytest
 
-    from workdays import CalendarUnknown, add_working_days
+    from infra.calendar import CalendarUnknown, add_working_days
 
     with pytest.raises(CalendarUnknown) as exc:
         add_working_days(date(2027, 2, 10), 10)
@@ -96,7 +96,7 @@ def test_demo_data_is_loaded_once_with_a_verified_unit_and_the_staff(db_session)
     assert User.select().where(User.username == "demo_unit").count() == 1
     unit = Unit.get(Unit.user == User.get(User.username == "demo_unit"))
     assert unit.status == "approved" and unit.name == "深圳示范智能科技有限公司"
-    from validators import is_valid_uscc
+    from infra.validators import is_valid_uscc
 
     assert is_valid_uscc(unit.credit_code)
     for name, role in (("demo_reviewer", "reviewer"), ("demo_officer", "officer"),

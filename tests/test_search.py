@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pytest
 
-import search
+from domain import search
 import workflows
 from models import AssetInfo, Recognition, RecognitionRound, UnitChangeRequest, last_fiscal_year
 
@@ -120,7 +120,7 @@ def test_every_facet_count_is_the_total_that_choosing_it_gives(make, file_produc
     from itertools import product as combinations
 
     from models import Unit
-    from validators import uscc_check_char
+    from infra.validators import uscc_check_char
 
     beijing = make.approved_unit()
     body = "91110105MA0000077"
@@ -304,7 +304,7 @@ def test_home_and_search_pages_are_accessible(page, live_server, file_product):
 
 
 def test_bulk_approval_reindexes_its_batch_once_and_the_products_are_found(make):
-    import product_review
+    from domain.filing import review as product_review
 
     reviewer = make.staff("reviewer")
     unit = make.approved_unit()

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-import validators as v
+from infra import validators as v
 
 REAL_CODES = ("914403001922038216", "91110000802100433B")
 

@@ -1,6 +1,6 @@
 """Flask extensions, created once and bound in create_app() with init_app()."""
 
-from flask import request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_caching import Cache
 from flask_limiter import Limiter
@@ -40,8 +40,6 @@ user_datastore = PeeweeUserDatastore(db, User, Role, UserRoles)
 
 def select_locale():
     """?lang=en switches and remembers; otherwise the session's choice; default Chinese."""
-    from flask import current_app, has_request_context
-
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():  # jobs, CLI: Chinese
         return default

@@ -2,7 +2,7 @@
 the difference between two submitted versions of a product.
 
 Statuses still change only in workflows.apply(); this module selects, compares and
-calls it. The back-office views (admin_app/product_reviews.py) and the review-queue
+calls it. The back-office views (admin_app/reviews/products.py) and the review-queue
 benchmark use the functions here.
 """
 
@@ -13,11 +13,10 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, IntegrityError, fn, prefetch
 
-import filing_rules
-import notifications
-import search
+from domain.filing import rules as filing_rules
+from domain import search
 import workflows
-from filings import DATA_FIELDS
+from domain.filing.snapshots import DATA_FIELDS
 from models import (
     Country,
     Industry,
@@ -28,8 +27,10 @@ from models import (
     ProductPatent,
     ProductVersion,
     ReviewClaim,
+    Role,
     Unit,
     User,
+    UserRoles,
     db,
     shanghai_time,
 )
@@ -162,8 +163,6 @@ def claim_of(product):
 
 def reviewers():
     """Active accounts with the reviewer role (the assign select)."""
-    from models import Role, UserRoles
-
     return list(User.select().join(UserRoles).join(Role)
                 .where(Role.name == workflows.Role.REVIEWER, User.active)
                 .order_by(User.full_name, User.username))
@@ -277,8 +276,8 @@ def bulk_approve(product_ids, actor):
     actor.cached_roles = actor.role_names  # one role lookup for the whole batch
     approved, skipped = 0, []
     for start in range(0, len(ids), BATCH):
-        outbox = []
-        with db.database.atomic(), search.deferred():  # the batch's products reindexed once
+        # One commit per batch; its notifications go out after it, its products reindexed once.
+        with workflows.after_commit(), db.database.atomic(), search.deferred():
             for pid in ids[start:start + BATCH]:
                 product = products.get(pid)
                 if product is None:
@@ -298,13 +297,11 @@ def bulk_approve(product_ids, actor):
                     skipped.append(Skipped(pid, product.name, _problems(checks)))
                     continue
                 try:  # apply() runs in a savepoint: a refused item leaves the batch intact
-                    workflows.apply(product, "approve", actor, _outbox=outbox)
+                    workflows.apply(product, "approve", actor)
                 except workflows.WorkflowError as exc:
                     skipped.append(Skipped(pid, product.name, exc.message))
                     continue
                 approved += 1
-        if outbox:
-            notifications.deliver_soon(outbox)
     del actor.cached_roles
     release_decided(ids)
     return approved, skipped
@@ -407,34 +404,3 @@ def queue_time(product, status):
     """The time that orders the product in its queue, as Beijing time text."""
     field = QUEUE_STATES.get(status, QUEUE_STATES[ProductStatus.PENDING])[1]
     return shanghai_time(getattr(product, field.name))
-
-
-# ---------------------------------------------------------------- 专利失效监控
-
-
-def patent_watch_query():
-    """Filed products (撤销审核中 included: still filed) with at least one linked patent whose
-    registry legal status is not 有效; those already prompted (待确认撤销) first."""
-    lapsed = (ProductPatent.select(ProductPatent.product).join(Patent)
-              .where(Patent.legal_status != "valid"))
-    return (Product.select(Product, Unit).join(Unit)
-            .where(Product.status.in_(list(Product.PUBLIC_STATUSES)), Product.id.in_(lapsed))
-            .order_by(Product.revocation_prompt_at.desc(nulls="LAST"), Product.filed_at, Product.id))
-
-
-def lapsed_patents(product_ids):
-    """{product_id: ([lapsed Patent, ...], number of linked patents)} in two queries."""
-    ids = list(product_ids)
-    result = {pid: ([], 0) for pid in ids}
-    if not ids:
-        return result
-    totals = dict(ProductPatent.select(ProductPatent.product, fn.COUNT(ProductPatent.id))
-                  .where(ProductPatent.product.in_(ids)).group_by(ProductPatent.product).tuples())
-    for pid in ids:
-        result[pid] = ([], totals.get(pid, 0))
-    rows = (ProductPatent.select(ProductPatent, Patent).join(Patent)
-            .where(ProductPatent.product.in_(ids), Patent.legal_status != "valid")
-            .order_by(ProductPatent.id))
-    for link in rows:
-        result[link.product_id][0].append(link.patent)
-    return result

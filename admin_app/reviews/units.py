@@ -1,4 +1,4 @@
-"""Review queues of the back office: 实名认证审核 and 单位信息变更审核.
+"""实名认证审核 and 单位信息变更审核 in the back office.
 
 Each queue lists the items waiting, oldest first, with filters; the detail page
 shows everything the reviewer needs and the buttons available_actions() allows.
@@ -7,15 +7,14 @@ Every decision goes through workflows.apply(), which checks the role again.
 
 from datetime import datetime, timedelta
 
-from flask import abort, flash, redirect, request, url_for
-from flask_admin import BaseView, expose
-from flask_babel import gettext as _
+from flask import abort, request
+from flask_admin import expose
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
-import units
+from domain import units
 import workflows
-from admin_app import RoleGate
+from admin_app.reviews.base import ReviewView
 from models import (
     AssetInfo,
     Option,
@@ -24,27 +23,7 @@ from models import (
     UnitChangeRequest,
     last_fiscal_year,
 )
-from regions import PROVINCES
-from workflows import Role
-
-
-class ReviewView(RoleGate, BaseView):
-    roles = (Role.REVIEWER,)
-
-    def decide(self, obj, endpoint_kwargs):
-        """POST of a decision: apply it, then back to the queue (or the item on error). A form
-        that sends seen_status (the status its page showed) is refused if it has changed."""
-        event = request.form.get("event", "")
-        reason = request.form.get("reason", "")
-        flags = request.form.getlist("flags")
-        try:
-            workflows.apply(obj, event, current_user, reason=reason, flags=",".join(flags),
-                            seen=request.form.get("seen_status") or None)
-        except workflows.WorkflowError as exc:
-            flash(exc.message, "danger")
-            return redirect(url_for(".detail", **endpoint_kwargs))
-        flash(_("已处理：%(status)s", status=workflows.status_label(type(obj).get_by_id(obj.id))), "success")
-        return redirect(url_for(".index"))
+from infra.regions import PROVINCES
 
 
 def _date_filter(query, field):

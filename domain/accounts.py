@@ -10,12 +10,13 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_security import hash_password, verify_and_update_password
+from flask_security.totp import Totp
 from peewee import fn
 
-import notifications
-import validators
-from extensions import user_datastore
-from models import Role, SmsCode, Unit, User, db, utcnow
+from infra import notifications
+from infra import validators
+from infra.extensions import user_datastore
+from models import AuditLog, Role, SmsCode, Unit, User, UserRoles, db, utcnow
 from workflows import STAFF_ROLES, Role as Roles
 
 
@@ -120,6 +121,23 @@ def create_staff(username, email, password, roles, full_name="", phone=None):
             password=hash_password(password), roles=list(roles),
         )
     return user
+
+
+def staff_accounts():
+    """Every account with a staff role."""
+    staff = UserRoles.select(UserRoles.user).join(Role).where(Role.name != Roles.UNIT)
+    return User.select().where(User.id.in_(staff))
+
+
+def set_staff_roles(user, roles, actor, created=False):
+    """The staff roles of an account, as an administrator set them (audited)."""
+    with db.database.atomic():
+        UserRoles.delete().where(UserRoles.user == user).execute()
+        for name in roles:
+            UserRoles.create(user=user, role=Role.get(Role.name == name))
+        AuditLog.create(actor=actor.id, actor_name=actor.display_name, object_type="user", object_id=user.id,
+                        event="create_staff" if created else "edit_staff",
+                        data={"roles": sorted(roles), "active": user.active})
 
 
 # ---------------------------------------------------------------- SMS codes
@@ -250,10 +268,13 @@ def reset_password(data):
 
 def totp():
     """Flask-Security's TOTP helper (secrets encrypted with SECURITY_TOTP_SECRETS)."""
-    from flask_security.totp import Totp
-
     cfg = current_app.config
     return Totp(cfg["SECURITY_TOTP_SECRETS"], cfg["SECURITY_TOTP_ISSUER"])
+
+
+def enable_totp(user, secret):
+    """The staff account's authenticator, confirmed by its first code."""
+    User.update(tf_totp_secret=secret, tf_primary_method="authenticator").where(User.id == user.id).execute()
 
 
 def verify_totp_code(user, secret, code):

@@ -19,11 +19,16 @@ goes in. Delta mode (the daily legal-status file) needs only number and legal_st
 import csv
 import json
 from datetime import date
+from pathlib import Path
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import fn
+from psycopg2.extras import execute_values
 
-import validators
+import jobs
+from infra import changes, validators
+from infra.validators import FormErrors
 from models import (
     Patent,
     PatentHolder,
@@ -35,6 +40,7 @@ from models import (
     db,
     utcnow,
 )
+from workflows import ProductStatus
 
 KINDS = {"发明": "invention", "实用新型": "utility", "外观设计": "design",
          "invention": "invention", "utility": "utility", "design": "design"}
@@ -134,9 +140,7 @@ def import_file(path, delta=False, progress=None, total=None):
     if progress:
         progress(done, done)
     if result["imported"] or result["changed"]:
-        from search import touch  # product pages show patent names and legal statuses
-
-        touch()
+        changes.touch()  # product pages show patent names and legal statuses
     result["errors"] = errors
     return result
 
@@ -187,8 +191,6 @@ def _insert_rows(head, values, tail=""):
         return
     cursor = db.database.cursor()
     if db.database.param == "%s":
-        from psycopg2.extras import execute_values
-
         execute_values(cursor, f"{head} VALUES %s {tail}", values, page_size=1000)
     else:
         marks = ", ".join("?" * len(values[0]))
@@ -240,8 +242,6 @@ def _apply_statuses(rows):
 
 def import_job(path, delta=False):
     """Background job (jobs.JOBS 'patents.import'): import with progress."""
-    import jobs
-
     total = sum(1 for _ in read_rows(path))
     result = import_file(path, delta=delta, total=total,
                          progress=lambda done, t: jobs.progress(done, t or total))
@@ -255,8 +255,6 @@ def import_job(path, delta=False):
 def auto_import(unit_id):
     """Link every registry patent whose patentees include the unit's current or any former
     name as 自有 / 原始取得. Idempotent: re-running adds only new ones. Returns the count."""
-    import jobs
-
     unit = Unit.get_by_id(unit_id)
     names = unit.all_names()
     have = UnitPatent.select(UnitPatent.patent).where(UnitPatent.unit == unit)
@@ -278,8 +276,6 @@ def auto_import(unit_id):
 
 def add_manual(unit, data):
     """手动新增专利; returns the UnitPatent or raises FormErrors with every problem."""
-    from units import FormErrors
-
     errors = {}
     patent = None
     try:
@@ -317,13 +313,21 @@ def add_manual(unit, data):
 
 
 def can_delete(link):
-    """Manually added patents can be deleted until a filed (non-draft) product uses them."""
+    """Manually added patents can be deleted until a submitted (non-draft) product uses them."""
     if link.source != "manual":
         return False
     used = (ProductPatent.select().join(Product)
             .where(ProductPatent.patent == link.patent_id, Product.unit == link.unit_id,
-                   Product.status != "draft"))
+                   Product.status != ProductStatus.DRAFT))
     return not used.exists()
+
+
+def delete_manual(link):
+    """Delete a manually added patent of the unit's list; False when it may not be deleted."""
+    if not can_delete(link):
+        return False
+    link.delete_instance()
+    return True
 
 
 # ---------------------------------------------------------------- 查询
@@ -355,10 +359,6 @@ def search(unit, args):
 def sync_status_inbox():
     """Daily job: apply every legal-status delta file waiting in PATENT_STATUS_INBOX, then
     move it to its processed/ folder. Idempotent: a processed file is not read again."""
-    from pathlib import Path
-
-    from flask import current_app
-
     inbox = Path(current_app.config["PATENT_STATUS_INBOX"])
     if not inbox.is_absolute():
         inbox = Path(current_app.instance_path) / inbox
@@ -369,7 +369,4 @@ def sync_status_inbox():
         result = import_file(path, delta=True)
         path.rename(done_dir / path.name)
         summary.append({"file": path.name, "changed": result["changed"], "errors": len(result["errors"])})
-    from filings import watch_patents
-
-    watch_patents()  # filed products act on what changed (and on patents that left their unit)
     return summary

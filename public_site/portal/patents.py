@@ -4,20 +4,19 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 
 import jobs
-import patents
-import units
+from domain import patents
+from infra.validators import FormErrors
 from models import UnitPatent
-from public_site.portal import bp, current_unit
+from public_site.portal.base import bp, current_unit, owned, verified
 
 PER_PAGE = 20
 
 
 
 @bp.get("/patents")
+@verified
 def patents_list():
     unit = current_unit()
-    if unit.status != "approved":
-        return render_template("portal/locked.html", title=_("专利信息管理"), unit=unit)
     query = patents.search(unit, request.args)
     total = query.count()
     page = max(request.args.get("page", 1, type=int), 1)
@@ -33,10 +32,9 @@ def patents_list():
 
 
 @bp.post("/patents/auto-import")
+@verified
 def patents_auto_import():
     unit = current_unit()
-    if unit.status != "approved":
-        abort(403)
     job_id = jobs.enqueue("patents.auto_import", unit.id)
     return redirect(url_for("portal.patents_list", job=job_id))
 
@@ -50,15 +48,14 @@ def patents_job(job_id):
 
 
 @bp.route("/patents/new", methods=["GET", "POST"])
+@verified
 def patents_new():
     unit = current_unit()
-    if unit.status != "approved":
-        abort(403)
     errors = {}
     if request.method == "POST":
         try:
             link = patents.add_manual(unit, request.form)
-        except units.FormErrors as exc:
+        except FormErrors as exc:
             errors = exc.errors
         else:
             flash(_("已添加专利 %(number)s。", number=link.patent.display_number), "success")
@@ -69,15 +66,11 @@ def patents_new():
 
 
 @bp.post("/patents/<int:link_id>/delete")
+@verified
 def patents_delete(link_id):
-    unit = current_unit()
-    link = UnitPatent.get_or_none(UnitPatent.id == link_id, UnitPatent.unit == unit)
-    if link is None:
-        abort(404)
-    if not patents.can_delete(link):
+    link = owned(UnitPatent, link_id)
+    if not patents.delete_manual(link):
         flash(_("自动导入的专利和已被备案产品关联的专利不能删除。"), "danger")
     else:
-        number = link.patent.display_number
-        link.delete_instance()
-        flash(_("已删除专利 %(number)s。", number=number), "success")
+        flash(_("已删除专利 %(number)s。", number=link.patent.display_number), "success")
     return redirect(url_for("portal.patents_list"))

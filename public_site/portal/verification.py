@@ -1,15 +1,20 @@
-"""Portal pages: 单位实名认证 (with 获取工商信息 and the 诚信承诺书 template), 变更单位信息,
-资产信息."""
+"""Portal, 用户中心: 实名认证 (with 获取工商信息 and the 诚信承诺书 template), 资产信息,
+变更单位信息."""
+
+import io
+from decimal import Decimal
 
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_security import current_user
 
-import documents
-import units
 import workflows
-from models import AssetInfo, AuditLog, Industry, Option, UnitChangeRequest, last_fiscal_year
-from public_site.portal import bp, current_unit
+from domain import units
+from infra import documents
+from infra.validators import FormErrors
+from models import AssetInfo, AuditLog, Industry, Option, last_fiscal_year
+from public_site.portal.base import bp, current_unit, verified
+from workflows import UnitStatus
 
 
 
@@ -23,7 +28,7 @@ def _form_context(unit, form, errors, uploads=None):
         "asset_labels": units.ASSET_LABELS, "employees_help": units.EMPLOYEES_HELP,
         "asset": asset, "fiscal_year": last_fiscal_year(), "options": Option.choices,
         "industries": Industry.select().where(Industry.level == 4).order_by(Industry.code),
-        "last_reject": last_reject if unit.status == "rejected" else None,
+        "last_reject": last_reject if unit.status == UnitStatus.REJECTED else None,
         "flags": set(unit.review_flags or []),
     }
 
@@ -47,8 +52,6 @@ def _prefill(unit):
 
 def _text(value):
     """A saved value as form text; amounts always with two decimals (万元)."""
-    from decimal import Decimal
-
     if value is None:
         return ""
     return f"{value:.2f}" if isinstance(value, Decimal) else str(value)
@@ -57,7 +60,7 @@ def _text(value):
 @bp.route("/verification", methods=["GET", "POST"])
 def verification():
     unit = current_unit()
-    editable = unit.status in ("draft", "rejected")
+    editable = units.editable(unit)
     if request.method == "GET" or not editable:
         if request.method == "POST":
             abort(409)
@@ -65,7 +68,7 @@ def verification():
                                **_form_context(unit, _prefill(unit), {}))
     try:
         unit = units.save_verification(unit, request.form, request.files)
-    except units.FormErrors as exc:
+    except FormErrors as exc:
         return render_template("portal/verification.html", editable=True,
                                **_form_context(unit, request.form, exc.errors, exc.uploads)), 400
     if request.form.get("action") == "submit":
@@ -83,8 +86,6 @@ def verification():
 @bp.get("/verification/commitment-letter.pdf")
 def commitment_letter():
     unit = current_unit()
-    import io
-
     pdf = documents.commitment_letter_pdf(unit.name, unit.credit_code or "")
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name="诚信承诺书.pdf")
@@ -98,18 +99,16 @@ def registry_lookup():
 
 
 @bp.route("/verification/change", methods=["GET", "POST"])
+@verified
 def change():
     unit = current_unit()
-    pending = unit.change_requests.where(UnitChangeRequest.status == "pending").first()
-    if unit.status != "approved":
-        flash(_("单位实名认证审核通过后方可变更单位信息。"), "warning")
-        return redirect(url_for("portal.verification"))
+    pending = units.pending_change(unit)
     errors = {}
     form = request.form if request.method == "POST" else _prefill(unit)
     if request.method == "POST" and not pending:
         try:
             units.request_change(unit, request.form)
-        except units.FormErrors as exc:
+        except FormErrors as exc:
             errors = exc.errors
         else:
             flash(_("单位信息变更已提交审核。审核期间暂不能进行产品备案和备案信息更新。"), "success")
@@ -120,12 +119,11 @@ def change():
 
 
 @bp.route("/assets", methods=["GET", "POST"])
+@verified
 def assets():
     unit = current_unit()
     year = last_fiscal_year()
     errors = {}
-    if unit.status != "approved":
-        return render_template("portal/locked.html", title=_("资产信息"), unit=unit)
     form = request.form if request.method == "POST" else _prefill(unit)
     if request.method == "POST":
         values, errors = units.clean_asset_fields(request.form)

@@ -15,14 +15,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
-import filing_rules
-import patents
-import product_review
-import units
+from domain.filing import rules as filing_rules
+from domain import patents
+from domain.filing import review as product_review
+from domain import units
 import workflows
-from admin_app import RoleGate
-from admin_app.reviews import PROVINCES, ReviewView
-from filings import product_snapshot
+from admin_app.base import RoleGate
+from admin_app.reviews.base import ReviewView
+from domain.filing import watch
+from domain.filing.snapshots import product_snapshot
+from infra.regions import PROVINCES
 from models import (
     AssetInfo,
     Industry,
@@ -182,14 +184,14 @@ class PatentWatchView(RoleGate, BaseView):
 
     @expose("/")
     def index(self):
-        query = product_review.patent_watch_query()
+        query = watch.patent_watch_query()
         total = query.count()
         pages = max(1, ceil(total / PAGE_SIZE))
         page = min(max(request.args.get("page", 0, type=int), 0), pages - 1)
         rows = list(query.paginate(page + 1, PAGE_SIZE))
         return self.render(
             "admin/patent_watch.html", rows=rows, total=total, page=page, pages=pages,
-            lapsed=product_review.lapsed_patents(r.id for r in rows), statuses=patents.STATUS_LABELS,
+            lapsed=watch.lapsed_patents(r.id for r in rows), statuses=patents.STATUS_LABELS,
             provinces=PROVINCES, page_url=lambda p: url_for(".index", page=p),
         )
 

@@ -6,12 +6,12 @@ arrangement. A year not marked complete in CalendarYear is refused loudly: a pub
 notice end date must never be guessed.
 """
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
+import chinese_calendar
 from flask_babel import lazy_gettext as _l
 
-from models import CalendarYear, Holiday, Setting, UpdateWindow
+from models import CalendarYear, Holiday
 
 
 class CalendarUnknown(Exception):
@@ -50,8 +50,6 @@ def add_working_days(start: date, n: int) -> date:
 
 def seed_from_library(years=None):
     """Copy chinesecalendar's holidays and make-up days into the Holiday table."""
-    import chinese_calendar
-
     years = years or sorted({d.year for d in chinese_calendar.holidays})
     zh_names = {h.value: h.chinese for h in chinese_calendar.Holiday}
     for year in years:
@@ -74,20 +72,3 @@ def seed_from_library(years=None):
         else:
             CalendarYear.insert(year=year, source="chinesecalendar").on_conflict_ignore().execute()
     return years
-
-
-@dataclass
-class Window:
-    opens_on: date
-    closes_on: date
-
-
-def update_window(year: int) -> Window:
-    """The yearly-update window: staff's row for that year, else the default 1 Jan – 31 Mar."""
-    row = UpdateWindow.get_or_none(UpdateWindow.year == year)
-    if row is not None:
-        return Window(row.opens_on, row.closes_on)
-    default = Setting.get_value("update_window_default", {"opens": "01-01", "closes": "03-31"})
-    om, od = map(int, default["opens"].split("-"))
-    cm, cd = map(int, default["closes"].split("-"))
-    return Window(date(year, om, od), date(year, cm, cd))

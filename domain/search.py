@@ -13,14 +13,14 @@ lives in an FTS5 table `searchfts` (rowid = product id) on SQLite and in a `tsve
 column with a GIN index on PostgreSQL (built from our own tokens, cast directly, so the
 database's parser and locale play no part). Migration 005 creates both.
 
-workflows.apply() calls reindex() for the product in the transaction that changes a
-product's or a recognition's status, and for a unit's products when its name changes;
-`flask zlcp reindex` rebuilds everything.
+init_app() makes the index a listener of workflows.apply(): it reindexes the product in the
+transaction that changes a product's, an update's or a recognition's status, and a unit's
+products when an approved change renames the unit; `flask zlcp reindex` rebuilds everything.
 
-Every reindex (and touch(), for other changes the public pages show, such as a patent's
-legal status) adds one to the counter `generation()` in the same transaction; the public
-pages kept by public_site/page_cache.py are filed under it, so a change is visible on the
-next request after its commit.
+Every reindex adds one to the counter of public changes (infra.changes) in the same
+transaction; the public pages kept by public_site/page_cache.py are filed under it.
+
+Which products are listed, and under which public state, is domain.visibility's rule.
 """
 
 import io
@@ -28,13 +28,14 @@ import math
 import operator
 import re
 import threading
-import time
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import reduce
 
+import tablib
 from flask_babel import lazy_gettext as _l
+from openpyxl import load_workbook
 from peewee import (
     SQL,
     Cast,
@@ -52,20 +53,23 @@ from peewee import (
     fn,
 )
 
-from filings import take_number
+import workflows
+from domain import visibility
+from infra.changes import touch
 from models import (
     Industry,
     Product,
     ProductCategory,
+    ProductFile,
+    StoredFile,
     Recognition,
-    Sequence,
     Unit,
     UnitNameHistory,
     db,
     shanghai_time,
     today_shanghai,
 )
-from regions import PROVINCES, province_of
+from infra.regions import PROVINCES, province_of
 
 MAX_QUERY = 100  # characters; longer queries are cut, with a message
 MAX_TOKENS = 40
@@ -75,12 +79,8 @@ INDEX_TABLES = ("searchdoc", "searchfts")  # created by migration 005, not by mo
 
 FILTERS = ("status", "industry", "category", "province", "year")
 
-# The three public states. A product leaves search when its recognition is revoked.
-PUBLIC_STATUS_LABELS = {
-    "filed": _l("已备案"),
-    "notice": _l("公示中"),
-    "recognised": _l("已认定"),
-}
+# The three public states search lists (domain.visibility says which a product is in).
+PUBLIC_STATUS_LABELS = visibility.LISTED_LABELS
 
 # ---------------------------------------------------------------- tokens
 
@@ -150,18 +150,6 @@ def is_postgres():
     return isinstance(database, PostgresqlDatabase)
 
 
-def public_status(recognition_statuses):
-    """filed / notice / recognised, or None when a recognition was revoked."""
-    statuses = set(recognition_statuses)
-    if "revoked" in statuses:
-        return None
-    if "recognised" in statuses:
-        return "recognised"
-    if "notice" in statuses:
-        return "notice"
-    return "filed"
-
-
 _sections = {}
 
 
@@ -183,7 +171,7 @@ def _documents(product_ids):
     query = (Product.select(Product.id, Product.name, Product.model, Product.trademark, Product.intro,
                             Product.industry, Product.category, Product.filed_at, Product.unit,
                             Unit.id, Unit.name, Unit.credit_code, Unit.region_code)
-             .join(Unit).where(Product.status.in_(Product.PUBLIC_STATUSES), Product.id.in_(product_ids)))
+             .join(Unit).where(Product.status.in_(visibility.FILED), Product.id.in_(product_ids)))
     products = list(query)
     if not products:
         return []
@@ -197,7 +185,7 @@ def _documents(product_ids):
         former.setdefault(uid, []).append(name)
     docs = []
     for p in products:
-        status = public_status(recognitions.get(p.id, ()))
+        status = visibility.listed_status(recognitions.get(p.id, ()))
         if status is None:
             continue
         year = int(shanghai_time(p.filed_at, "%Y")) if p.filed_at else None
@@ -254,30 +242,6 @@ def _write(docs):
              for row, fields in docs], ("rowid", "title", "unit", "body"))
 
 
-GENERATION = "search-index"
-
-
-_generation = {"value": None, "read_at": 0.0}  # this process's last reading
-
-
-def touch():
-    """Say that what the public pages show has changed (inside the caller's transaction)."""
-    take_number(GENERATION, lambda: 0)
-    _generation["value"] = None  # this process reads it afresh next time
-
-
-def generation(max_age=0.0):
-    """The number of changes to public data so far (the page cache's key). With max_age,
-    a reading of this process at most that many seconds old will do: another process's
-    change is then seen up to max_age seconds late, this process's own at once."""
-    now = time.monotonic()
-    value = _generation["value"]
-    if value is None or now - _generation["read_at"] > max_age:
-        value = Sequence.select(Sequence.last).where(Sequence.name == GENERATION).scalar() or 0
-        _generation.update(value=value, read_at=now)
-    return value
-
-
 _deferred = threading.local()
 
 
@@ -326,7 +290,7 @@ def reindex_all(batch=2000, progress=None):
         SearchDoc.delete().execute()
         if not is_postgres():
             db.database.execute_sql('DELETE FROM "searchfts"')
-        ids = [pid for (pid,) in Product.select(Product.id).where(Product.status.in_(Product.PUBLIC_STATUSES))
+        ids = [pid for (pid,) in Product.select(Product.id).where(Product.status.in_(visibility.FILED))
                .order_by(Product.id).tuples()]
         for start in range(0, len(ids), batch):
             _write(_documents(ids[start:start + batch]))
@@ -438,7 +402,7 @@ def public_query(q, filters):
     """Public products matching q and the filters (a Product query, no ordering)."""
     _q, toks, valid, _messages = clean(q, filters)
     ids = _doc_query(toks, valid).select(SearchDoc.product)
-    return Product.visible_to_public().where(Product.id.in_(ids))
+    return visibility.listed_products().where(Product.id.in_(ids))
 
 
 def _ordered_ids(toks, filters, sort, limit, offset):
@@ -467,11 +431,9 @@ def _ordered_ids(toks, filters, sort, limit, offset):
 
 def _products(ids):
     """Public products by id in the given order, with unit, status and main image loaded."""
-    from models import ProductFile, StoredFile
-
     if not ids:
         return []
-    rows = {p.id: p for p in Product.visible_to_public().select(Product, Unit).join(Unit)
+    rows = {p.id: p for p in visibility.listed_products().select(Product, Unit).join(Unit)
             .where(Product.id.in_(ids))}
     statuses = dict(SearchDoc.select(SearchDoc.product, SearchDoc.status)
                     .where(SearchDoc.product.in_(ids)).tuples())
@@ -488,7 +450,7 @@ def _products(ids):
             product = rows[pid]
             # (key, public): a public file is served by /files/<key>, others by the search's route
             product.main_image = images.get(pid)
-            product.public_status = statuses.get(pid, "filed")
+            product.public_status = statuses.get(pid, workflows.PublicStatus.FILED)
             product.public_status_label = PUBLIC_STATUS_LABELS[product.public_status]
             out.append(product)
     return out
@@ -624,7 +586,7 @@ def export_rows(q, filters, sort="relevance", limit=EXPORT_LIMIT):
     rows = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        query = (Product.visible_to_public()
+        query = (visibility.listed_products()
                  .select(Product.id, Product.name, Product.model, Product.filing_number, Product.filed_at,
                          Unit.name.alias("unit_name"), Industry.name.alias("industry_name"),
                          ProductCategory.name.alias("category_name"), SearchDoc.status.alias("public_status"))
@@ -642,8 +604,6 @@ EXPORT_HEADERS = (_l("产品名称"), _l("规格型号"), _l("单位名称"), _l
 
 def export_dataset(q, filters, sort="relevance"):
     """A tablib Dataset of the current results' public fields (at most EXPORT_LIMIT rows)."""
-    import tablib
-
     data = tablib.Dataset(headers=[str(h) for h in EXPORT_HEADERS], title=str(_l("产品信息查询")))
     for r in export_rows(q, filters, sort):
         data.append((r["name"], r["model"], r["unit_name"], str(PUBLIC_STATUS_LABELS[r["public_status"]]),
@@ -655,8 +615,6 @@ def export_dataset(q, filters, sort="relevance"):
 def widen_columns(xlsx):
     """An exported workbook with columns wide enough for their text (tablib counts a Chinese
     character as one, Excel draws it two wide)."""
-    from openpyxl import load_workbook
-
     book = load_workbook(io.BytesIO(xlsx))
     for column in book.active.columns:
         widest = max(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(cell.value or ""))
@@ -679,3 +637,20 @@ def latest(n=10, status=None):
     if status:
         query = query.where(SearchDoc.status == status)
     return _products([pid for (pid,) in query.limit(n).tuples()])
+
+
+# ---------------------------------------------------------------- keeping in step
+
+
+def on_status_change(kind, obj, transition):
+    """workflows.apply() listener: a product's public state or text may have changed."""
+    if kind == "product":
+        reindex([obj.id])
+    elif kind in ("recognition", "update"):
+        reindex([obj.product_id])
+    elif kind == "change" and transition.target == workflows.ChangeStatus.APPROVED and "name" in obj.new_values:
+        reindex_unit(obj.unit_id)  # its products are found by the new and the former names
+
+
+def init_app(app):
+    workflows.listen("search", on_status_change)

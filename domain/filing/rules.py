@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
-import validators
+from infra import validators
 from models import (
     AssetInfo,
     Country,

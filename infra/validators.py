@@ -5,7 +5,16 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
+
+
+class FormErrors(Exception):
+    """Every problem of a form at once: errors is {field: message}."""
+
+    def __init__(self, errors):
+        super().__init__(str(errors))
+        self.errors = errors
 
 
 class ValidationError(ValueError):
@@ -87,8 +96,6 @@ def mobile(value):
 
 
 def email(value):
-    from email_validator import EmailNotValidError, validate_email
-
     text = (value or "").strip()
     if not text:
         raise ValidationError(_l("请输入邮箱"))

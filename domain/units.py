@@ -4,14 +4,18 @@ Every save validates the whole form first and reports every problem at once
 ({field: message}); nothing is written unless all of it is valid.
 """
 
+import csv
 from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from werkzeug.utils import import_string
 
-import storage
-import validators
+
+from domain import transitions
+from infra import storage, validators
+from infra.validators import FormErrors
 from models import (
     ASSET_FIELDS,
     AssetInfo,
@@ -26,12 +30,7 @@ from models import (
     last_fiscal_year,
     utcnow,
 )
-
-
-class FormErrors(Exception):
-    def __init__(self, errors):
-        super().__init__(str(errors))
-        self.errors = errors
+from workflows import ChangeStatus, UnitStatus
 
 
 @dataclass(frozen=True)
@@ -108,8 +107,6 @@ class TableRegistryProvider:
 
 
 def registry_provider():
-    from werkzeug.utils import import_string
-
     name = current_app.config["REGISTRY_PROVIDER"]
     return TableRegistryProvider() if name == "table" else import_string(name)()
 
@@ -129,8 +126,6 @@ def business_info(credit_code):
 def import_registry(path):
     """Upsert registry entries from a CSV (credit_code,name,registered_address,legal_rep,
     legal_rep_phone); returns (count, [(line, message)])."""
-    import csv
-
     count, problems = 0, []
     with open(path, newline="", encoding="utf-8-sig") as fh:
         for line, row in enumerate(csv.DictReader(fh), start=2):
@@ -296,9 +291,9 @@ CHANGEABLE = tuple(f for f in UNIT_FIELDS if f.name != "credit_code")
 
 def request_change(unit, data):
     """Create a change request with old and new values of the changed fields only."""
-    if unit.status != "approved":
+    if unit.status != UnitStatus.APPROVED:
         raise FormErrors({"_": _l("单位实名认证审核通过后方可变更单位信息")})
-    if unit.change_requests.where(UnitChangeRequest.status == "pending").exists():
+    if pending_change(unit) is not None:
         raise FormErrors({"_": _l("已有单位信息变更正在审核中")})
     values, errors = clean_unit_fields(data, fields=CHANGEABLE, unit=unit)
     if errors:
@@ -317,6 +312,16 @@ def request_change(unit, data):
     if not new:
         raise FormErrors({"_": _l("未修改任何信息")})
     return UnitChangeRequest.create(unit=unit, old_values=old, new_values=new)
+
+
+def pending_change(unit):
+    """The unit's 变更单位信息 request waiting for review, or None."""
+    return unit.change_requests.where(UnitChangeRequest.status == ChangeStatus.PENDING).first()
+
+
+def editable(unit):
+    """The 实名认证 form can be saved in the states it can be submitted from."""
+    return unit.status in transitions.sources("unit", "submit")
 
 
 def _plain(value):

@@ -12,8 +12,11 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from flask_mailman import EmailMessage
+from werkzeug.utils import import_string
 
-from models import Message, Outbox, utcnow
+import jobs
+from models import Message, Objection, Outbox, OutboxStatus, Product, Recognition, YearlyUpdate, unit_of_obj, utcnow
 
 log = logging.getLogger("zlcp.notifications")
 
@@ -177,8 +180,6 @@ def queue(template, *, phone=None, email=None, user=None, payload=None):
 
 def payload_for(obj, reason=""):
     """Template values for a workflow object."""
-    from models import Objection, Product, Recognition, YearlyUpdate
-
     values = {"reason": reason or ""}
     product = None
     if isinstance(obj, Product):
@@ -200,8 +201,6 @@ def payload_for(obj, reason=""):
 
 def queue_event(template, obj, reason=""):
     """Outbox rows for a workflow event on obj (called by workflows.apply)."""
-    from workflows import unit_of_obj
-
     spec = TEMPLATES[template]
     payload = payload_for(obj, reason)
     if spec["to"] == "objector":
@@ -227,8 +226,6 @@ def _copy_to_unit(template, objection, payload):
 
 def deliver_soon(ids):
     """Hand outbox rows to the delivery job (after the caller's commit)."""
-    import jobs
-
     jobs.enqueue("notifications.deliver", list(ids), queue="mail")
 
 
@@ -243,15 +240,11 @@ class LogSmsSender:
 
 
 def sms_sender():
-    from werkzeug.utils import import_string
-
     name = current_app.config["SMS_SENDER"]
     return LogSmsSender() if name == "log" else import_string(name)()
 
 
 def send_email(to, subject, body):
-    from flask_mailman import EmailMessage
-
     prefix = current_app.config["SITE_NAME"]
     EmailMessage(f"【{prefix}】{subject}", body, to=[to]).send()
 
@@ -272,14 +265,14 @@ def deliver(ids=None):
     """Deliver pending outbox rows (given ids, or all that are due). Idempotent:
     a row is claimed with a conditional UPDATE before it is sent."""
     now = utcnow()
-    query = Outbox.select().where(Outbox.status == "pending")
+    query = Outbox.select().where(Outbox.status == OutboxStatus.PENDING)
     query = query.where(Outbox.id.in_(ids)) if ids else query.where(Outbox.next_try_at <= now)
     sent = failed = 0
     max_tries = current_app.config["NOTIFY_MAX_TRIES"]
     for row in query.order_by(Outbox.id):
         claimed = (
-            Outbox.update(status="sending")
-            .where(Outbox.id == row.id, Outbox.status == "pending")
+            Outbox.update(status=OutboxStatus.SENDING)
+            .where(Outbox.id == row.id, Outbox.status == OutboxStatus.PENDING)
             .execute()
         )
         if not claimed:
@@ -288,7 +281,7 @@ def deliver(ids=None):
             _send(row)
         except Exception as exc:  # noqa: BLE001 - any provider failure is retried
             tries = row.tries + 1
-            status = "failed" if tries >= max_tries else "pending"
+            status = OutboxStatus.FAILED if tries >= max_tries else OutboxStatus.PENDING
             Outbox.update(
                 status=status,
                 tries=tries,
@@ -298,7 +291,7 @@ def deliver(ids=None):
             log.warning("delivery of outbox %s failed (%s): %s", row.id, tries, exc)
             failed += 1
         else:
-            Outbox.update(status="sent", tries=row.tries + 1, sent_at=utcnow(), last_error="").where(
+            Outbox.update(status=OutboxStatus.SENT, tries=row.tries + 1, sent_at=utcnow(), last_error="").where(
                 Outbox.id == row.id
             ).execute()
             sent += 1
@@ -308,8 +301,8 @@ def deliver(ids=None):
 def retry_failed(ids):
     """Staff action: put failed rows back in the queue now."""
     return (
-        Outbox.update(status="pending", next_try_at=utcnow())
-        .where(Outbox.id.in_(ids), Outbox.status == "failed")
+        Outbox.update(status=OutboxStatus.PENDING, next_try_at=utcnow())
+        .where(Outbox.id.in_(ids), Outbox.status == OutboxStatus.FAILED)
         .execute()
     )
 
@@ -325,3 +318,16 @@ def unread_count(user):
     return Message.unread_count(user)
 
 
+
+
+def mark_read(user, message_id=None):
+    """消息中心: mark one of the user's messages (or all of them) read. False when the user
+    has no such message."""
+    query = Message.select().where(Message.user == user.id)
+    if message_id is not None:
+        query = query.where(Message.id == message_id)
+        if not query.exists():
+            return False
+    Message.update(read_at=utcnow()).where(Message.id.in_(query.select(Message.id)),
+                                           Message.read_at.is_null()).execute()
+    return True

@@ -8,11 +8,12 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
+from pypinyin import lazy_pinyin
 
-import filing_rules
-import patents
-import product_review
-import storage
+from domain.filing import rules as filing_rules
+from domain import patents
+from domain.filing import review as product_review
+from infra import storage
 import workflows
 from models import (
     AuditLog,
@@ -29,18 +30,20 @@ from models import (
     shanghai_time,
     utcnow,
 )
-from public_site.portal import bp, current_unit
+from domain import transitions, visibility
+from domain.filing import reference as rate_reference
+from public_site.portal.base import bp, current_unit, owned
 
 S = workflows.ProductStatus
 TABS = (
     (S.DRAFT, _l("未提交"), (S.DRAFT,)),
     (S.PENDING, _l("待审核"), (S.PENDING,)),
     (S.REJECTED, _l("不通过"), (S.REJECTED,)),
-    (S.FILED, _l("已备案"), Product.PUBLIC_STATUSES),  # also while a revocation is reviewed
+    (S.FILED, _l("已备案"), visibility.FILED),  # also while a revocation is reviewed
     (S.REVOKED, _l("撤销备案"), (S.REVOKED,)),
 )
 # A filing can be edited in the states it can be submitted from (未提交, 不通过).
-EDITABLE = tuple(s for t in workflows.transitions_for("product") if t.event == "submit" for s in t.sources)
+EDITABLE = transitions.sources("product", "submit")
 STEPS = (
     ("info", _l("产品信息"), "portal.product_info"),
     ("patents", _l("专利信息"), "portal.product_patents"),
@@ -68,10 +71,7 @@ REVOCATION_REASON_MAX = 500
 
 
 def _own_product(product_id):
-    product = Product.get_or_none(Product.id == product_id)
-    if product is None or product.unit.user_id != current_user.id:
-        abort(404)  # another unit's filing does not exist for this unit
-    return product
+    return owned(Product, product_id)
 
 
 def _editable_or_409(product):
@@ -91,11 +91,11 @@ def filing_blockers(unit):
     """(message, endpoint) pairs that stop a new filing now (the submit guards' reasons)."""
     probe = Product(unit=unit)
     blockers = []
-    for guard in (workflows.guard_unit_approved, workflows.guard_no_pending_change,
-                  workflows.guard_asset_info_present):
+    for guard in (transitions.guard_unit_approved, transitions.guard_no_pending_change,
+                  transitions.guard_asset_info_present):
         message = guard(probe, {})
         if message:
-            blockers.append((message, workflows.GUARD_LINKS[guard]))
+            blockers.append((message, guard.link))
     return blockers
 
 
@@ -265,7 +265,7 @@ def product_info(product_id):
         industries=Industry.select().where(Industry.level == 4).order_by(Industry.code),
         categories=category_matches(form.get("category", "")), methods=filing_rules.METHODS,
         labels={**product_review.FIELD_LABELS, **filing_rules.FILE_KINDS},
-        money=filing_rules.MONEY, rate_reference=_rate_reference(),
+        money=filing_rules.MONEY, rate_reference=rate_reference.current(),
     ), (400 if errors else 200)
 
 
@@ -276,8 +276,6 @@ CATEGORY_LIMIT = 50
 def countries_by_pinyin():
     """The country list in the order a Chinese reader looks for a name (阿尔巴尼亚 … 中国香港);
     the table's own order is by character code. Reference data: read once per process."""
-    from pypinyin import lazy_pinyin
-
     return sorted(Country.select(), key=lambda c: lazy_pinyin(c.name_zh))
 
 
@@ -304,14 +302,6 @@ def _storable(values):
     text = {"gtin", "name", "model", "trademark", "intro", "purpose", "purpose_other", "export_other",
             "contribution_method", "method_explanation"}
     return {k: ("" if v is None and k in text else v) for k, v in values.items()}
-
-
-def _rate_reference():
-    """方法三's licence-fee-rate reference file that staff upload (a public file), or None."""
-    from models import Setting, StoredFile
-
-    key = Setting.get_value("rate_reference_file")
-    return StoredFile.get_or_none(StoredFile.key == key) if key else None
 
 
 # ---------------------------------------------------------------- step 2: 专利信息

@@ -6,11 +6,21 @@ registered once with reportlab, so PDFs embed the glyphs and `pdftotext` gives t
 Chinese text back.
 """
 
+import base64
 import io
 import os
 from functools import lru_cache
 
+import qrcode
+import qrcode.image.svg
 from flask import render_template
+from reportlab.lib.fonts import addMapping
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from xhtml2pdf import pisa
+from xhtml2pdf.default import DEFAULT_FONT
+
+from models import Page
 
 FONT_NAME = "zlcp-cjk"
 FONT_CANDIDATES = (
@@ -26,11 +36,6 @@ class FontMissing(RuntimeError):
 
 @lru_cache(maxsize=1)
 def register_font():
-    from reportlab.lib.fonts import addMapping
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-    from xhtml2pdf.default import DEFAULT_FONT
-
     for path in FONT_CANDIDATES:
         if path and os.path.exists(path):
             pdfmetrics.registerFont(TTFont(FONT_NAME, path, subfontIndex=0))
@@ -44,8 +49,6 @@ def register_font():
 
 def render_pdf(template, **context):
     """Render a Jinja template (templates/documents/…) to PDF bytes."""
-    from xhtml2pdf import pisa
-
     register_font()
     html = render_template(template, font_name=FONT_NAME, **context)
     out = io.BytesIO()
@@ -56,8 +59,6 @@ def render_pdf(template, **context):
 
 
 def qr_png(url, box_size=8):
-    import qrcode
-
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=2)
     qr.add_data(url)
     qr.make(fit=True)
@@ -67,9 +68,6 @@ def qr_png(url, box_size=8):
 
 
 def qr_svg(url):
-    import qrcode
-    import qrcode.image.svg
-
     img = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage)
     buf = io.BytesIO()
     img.save(buf)
@@ -77,15 +75,11 @@ def qr_svg(url):
 
 
 def qr_data_uri(url):
-    import base64
-
     return "data:image/png;base64," + base64.b64encode(qr_png(url, box_size=4)).decode()
 
 
 def commitment_letter_pdf(unit_name, credit_code):
     """诚信承诺书 template pre-filled with the unit's name and credit code."""
-    from models import Page
-
     page = Page.get_by_id("commitment_letter")
     body = page.body.replace("{unit_name}", unit_name or "＿＿＿＿").replace(
         "{credit_code}", credit_code or "＿＿＿＿"

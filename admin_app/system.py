@@ -1,0 +1,166 @@
+"""系统管理 in the back office: staff accounts, the notification outbox, the audit log, the
+agreement and template texts, the yearly-update window. Administrators only."""
+
+from flask import flash
+from flask_admin.actions import action
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_security import current_user, hash_password
+from wtforms import PasswordField, SelectMultipleField, validators as wtv
+
+from admin_app.base import ReadOnlyView, StaffModelView
+from domain import accounts
+from infra import notifications, validators
+from models import AuditLog, Outbox, Page, UpdateWindow, User, utcnow
+from workflows import ROLE_LABELS, STAFF_ROLES
+
+
+class AuditLogView(ReadOnlyView):
+    column_list = ("created_at", "actor_name", "object_type", "object_id", "event",
+                   "from_status", "to_status", "reason", "ip")
+    column_labels = {
+        "created_at": _l("时间"), "actor_name": _l("操作人"), "object_type": _l("对象类型"),
+        "object_id": _l("对象编号"), "event": _l("操作"), "from_status": _l("原状态"),
+        "to_status": _l("新状态"), "reason": _l("理由"), "ip": _l("IP地址"), "data": _l("数据"),
+    }
+    column_filters = ("object_type", "object_id", "event", "actor_name", "to_status", "created_at")
+    column_searchable_list = ("actor_name", "reason")
+    column_default_sort = ("id", True)
+    can_export = True
+    export_types = ["csv"]
+
+
+class OutboxView(ReadOnlyView):
+    """Every notification; failures first-class so staff see what did not arrive."""
+
+    column_list = ("created_at", "channel", "recipient", "template", "body", "status", "tries",
+                   "next_try_at", "last_error")
+    column_labels = {
+        "created_at": _l("创建时间"), "channel": _l("渠道"), "recipient": _l("接收方"),
+        "template": _l("模板"), "subject": _l("标题"), "body": _l("内容"), "status": _l("状态"),
+        "tries": _l("发送次数"), "next_try_at": _l("下次重试"), "last_error": _l("最近错误"),
+        "sent_at": _l("发送时间"),
+    }
+    column_filters = ("status", "channel", "template", "created_at")
+    column_searchable_list = ("recipient",)
+    column_default_sort = ("id", True)
+    column_formatters = {
+        "channel": lambda v, c, m, p: {"sms": "短信", "email": "邮件", "inbox": "站内消息"}.get(m.channel, m.channel),
+        "status": lambda v, c, m, p: {"pending": "待发送", "sending": "发送中", "sent": "已发送",
+                                       "failed": "发送失败"}.get(m.status, m.status),
+    }
+
+    @action("retry", _l("重新发送"), _l("确定重新发送选中的失败通知？"))
+    def action_retry(self, ids):
+        count = notifications.retry_failed([int(i) for i in ids])
+        notifications.deliver_soon([int(i) for i in ids])
+        flash(_("已重新发送%(n)s条通知。", n=count), "success")
+
+
+def _roles_chosen(form, field):
+    # gettext (not lazy): Flask-Admin renders only plain-str errors next to the field.
+    if not field.data:
+        raise wtv.StopValidation(_("请至少选择一个角色"))
+
+
+def _role_choices():
+    return [(r.value, str(ROLE_LABELS[r])) for r in STAFF_ROLES]
+
+
+class StaffUserView(StaffModelView):
+    """工作人员账号: created by an administrator; roles, activation, password."""
+
+    column_list = ("username", "full_name", "email", "phone", "roles", "active", "last_login_at")
+    column_labels = {"username": _l("用户名"), "full_name": _l("姓名"), "email": _l("邮箱"),
+                     "phone": _l("手机号"), "roles": _l("角色"), "active": _l("启用"),
+                     "last_login_at": _l("上次登录")}
+    column_searchable_list = ("username", "full_name", "email")
+    column_formatters = {
+        "roles": lambda v, c, m, p: "、".join(
+            str(ROLE_LABELS.get(n, n)) for n in sorted(m.role_names)),
+    }
+    form_columns = ("username", "full_name", "email", "phone", "active")
+    form_args = {"username": {"label": _l("用户名")}, "full_name": {"label": _l("姓名")},
+                 "email": {"label": _l("邮箱")}, "phone": {"label": _l("手机号")},
+                 "active": {"label": _l("启用")}}
+    can_delete = False  # deactivate instead: the audit trail keeps pointing at the account
+
+    def get_query(self):
+        return accounts.staff_accounts()
+
+    def get_count_query(self):
+        return self.get_query().select()
+
+    def get_one(self, id):
+        return self.get_query().where(User.id == id).first()
+
+    def scaffold_form(self):
+        form = super().scaffold_form()
+        form.staff_roles = SelectMultipleField(_l("角色"), choices=_role_choices(),
+                                               validators=[_roles_chosen])
+        form.new_password = PasswordField(_l("密码"), description=_l("新建时必填；修改时留空则不变"))
+        return form
+
+    def on_form_prefill(self, form, id):
+        form.staff_roles.data = sorted(self.get_one(id).role_names - {"unit"})
+
+    def on_model_change(self, form, model, is_created):
+        problems = []
+        checks = [("username", validators.username), ("email", validators.email)]
+        if model.phone:
+            checks.append(("phone", validators.mobile))
+        for name, check in checks:
+            try:
+                setattr(model, name, check(getattr(model, name)))
+            except validators.ValidationError as exc:
+                problems.append(str(exc.message))
+        for name, label in (("username", _("用户名")), ("email", _("邮箱")), ("phone", _("手机号"))):
+            value = getattr(model, name)
+            field = getattr(User, name)
+            if value and User.select().where(field == value, User.id != (model.id or 0)).exists():
+                problems.append(_("%(label)s已被使用", label=label))
+        if form.new_password.data:
+            try:
+                validators.password(form.new_password.data)
+            except validators.ValidationError as exc:
+                problems.append(str(exc.message))
+            model.password = hash_password(form.new_password.data)
+        elif is_created:
+            problems.append(_("请设置初始密码"))
+        model.phone = model.phone or None
+        if problems:
+            raise wtv.ValidationError("；".join(problems))
+
+    def after_model_change(self, form, model, is_created):
+        accounts.set_staff_roles(model, form.staff_roles.data, current_user, created=is_created)
+
+
+class PageView(StaffModelView):
+    """单位注册协议, 诚信承诺书 template and other staff-edited texts."""
+
+    column_list = ("slug", "title", "updated_at")
+    column_labels = {"slug": _l("标识"), "title": _l("标题"), "body": _l("正文"), "updated_at": _l("更新时间")}
+    form_columns = ("title", "body")
+    can_create = can_delete = False
+
+    def on_model_change(self, form, model, is_created):
+        model.updated_at = utcnow()
+
+
+class UpdateWindowView(StaffModelView):
+    column_list = ("year", "opens_on", "closes_on")
+    column_labels = {"year": _l("年份"), "opens_on": _l("开放日期"), "closes_on": _l("截止日期")}
+    form_columns = ("year", "opens_on", "closes_on")
+
+    def on_model_change(self, form, model, is_created):
+        if model.closes_on < model.opens_on:
+            raise wtv.ValidationError(_("截止日期不能早于开放日期"))
+
+
+def register(admin):
+    system = _l("系统管理")
+    admin.add_view(StaffUserView(User, name=_l("工作人员账号"), endpoint="staff", category=system))
+    admin.add_view(OutboxView(Outbox, name=_l("通知发送记录"), endpoint="outbox", category=system))
+    admin.add_view(AuditLogView(AuditLog, name=_l("审计日志"), endpoint="audit", category=system))
+    admin.add_view(PageView(Page, name=_l("协议与模板"), endpoint="pages", category=system))
+    admin.add_view(UpdateWindowView(UpdateWindow, name=_l("信息更新开放时间"), endpoint="windows", category=system))

@@ -1,0 +1,186 @@
+"""What the public may see of a product and of its recognition: the one rule.
+
+Search (its index and its result pages), the product page, the phone page the QR code
+opens, the open-data API and the exports all ask this module, so the rule that public
+notice, objections and expiry change lives in one place:
+
+- 已备案 (filed): a filed product, also while its revocation is being reviewed.
+- 公示中 / 已认定 (notice / recognised): a filed product whose latest recognition is in notice
+  or recognised; its details are public, all linked patents once recognised.
+- 已撤销 (revoked filing) and 已撤销认定 (a recognition revoked by decision or an upheld
+  objection): stated plainly, with the date, without the product's details; the product
+  leaves search.
+- 已过期 (expired recognition): the filing still stands, so the details stay public and the
+  product is listed as 已备案 in search.
+- Drafts, submissions waiting for review and rejected filings were never public (404).
+
+`public_data()` is the one whitelist of fields: economic figures, files other than the main
+image, contacts, phone numbers, case numbers and patents the unit kept private never enter it.
+"""
+
+from dataclasses import dataclass
+
+from domain import patents
+from models import Country, Option, Patent, Product, ProductFile, ProductPatent, Recognition, shanghai_time
+from workflows import STATUS_LABELS, ProductStatus, PublicStatus, RecognitionStatus
+
+# A filed product stays public while its revocation is reviewed.
+FILED = (ProductStatus.FILED, ProductStatus.REVOCATION_PENDING)
+# The public states search lists (its index holds one of them per product).
+LISTED = (PublicStatus.FILED, PublicStatus.NOTICE, PublicStatus.RECOGNISED)
+LABELS = STATUS_LABELS["public"]
+LISTED_LABELS = {code: LABELS[code] for code in LISTED}
+# States in which the public may object (我有异议).
+OBJECTABLE = (PublicStatus.NOTICE, PublicStatus.RECOGNISED)
+
+
+def listed_status(recognition_statuses):
+    """The state search lists a filed product under, from its recognitions' statuses:
+    filed / notice / recognised, or None when a recognition was revoked (it leaves search)."""
+    statuses = set(recognition_statuses)
+    if RecognitionStatus.REVOKED in statuses:
+        return None
+    if RecognitionStatus.RECOGNISED in statuses:
+        return PublicStatus.RECOGNISED
+    if RecognitionStatus.NOTICE in statuses:
+        return PublicStatus.NOTICE
+    return PublicStatus.FILED
+
+
+def listed_products():
+    """The products search may list: filed, and no recognition revoked."""
+    revoked = Recognition.select(Recognition.product).where(Recognition.status == RecognitionStatus.REVOKED)
+    return Product.select().where(Product.status.in_(FILED), Product.id.not_in(revoked))
+
+
+@dataclass(frozen=True)
+class View:
+    """What the public is told of one product."""
+
+    code: PublicStatus
+    label: object
+    public: bool  # False: only the status, the product name and the unit name are shown
+    recognition: Recognition | None = None
+
+
+def view_of(product):
+    """The public view of a product, or None when it was never public (the pages answer 404)."""
+    if product is None:
+        return None
+    if product.status not in FILED:
+        if product.status == ProductStatus.REVOKED:
+            return View(PublicStatus.REVOKED, LABELS[PublicStatus.REVOKED], False)
+        return None
+    recognitions = list(Recognition.select()
+                        .where(Recognition.product == product, Recognition.status != RecognitionStatus.CANDIDATE)
+                        .order_by(Recognition.id.desc()))
+
+    def latest(status):
+        return next((r for r in recognitions if r.status == status), None)
+
+    code = listed_status(r.status for r in recognitions)
+    if code is None:
+        return View(PublicStatus.RECOGNITION_REVOKED, LABELS[PublicStatus.RECOGNITION_REVOKED], False,
+                    latest(RecognitionStatus.REVOKED))
+    if code == PublicStatus.NOTICE:
+        return View(code, LABELS[code], True, latest(RecognitionStatus.NOTICE))
+    if code == PublicStatus.RECOGNISED:
+        return View(code, LABELS[code], True, latest(RecognitionStatus.RECOGNISED))
+    lapsed = latest(RecognitionStatus.EXPIRED)
+    if lapsed is not None:
+        return View(PublicStatus.EXPIRED, LABELS[PublicStatus.EXPIRED], True, lapsed)
+    return View(PublicStatus.FILED, LABELS[PublicStatus.FILED], True)
+
+
+def objection_allowed(view):
+    return view.code in OBJECTABLE
+
+
+def _date(value):
+    if value is None:
+        return None
+    if hasattr(value, "hour"):
+        return shanghai_time(value, "%Y-%m-%d")
+    return value.isoformat()
+
+
+def public_patents(product, view):
+    """Linked patents the public may see: those marked 备案阶段公开, all once recognised."""
+    query = (ProductPatent.select(ProductPatent, Patent).join(Patent)
+             .where(ProductPatent.product == product).order_by(Patent.number))
+    if view.code != PublicStatus.RECOGNISED:
+        query = query.where(ProductPatent.public == True)  # noqa: E712 - peewee expression
+    return [{
+        "number": link.patent.display_number,
+        "name": link.patent.name,
+        "type": link.patent.kind,
+        "type_label": str(patents.KIND_LABELS.get(link.patent.kind, link.patent.kind)),
+        "legal_status": link.patent.legal_status,
+        "legal_status_label": str(patents.STATUS_LABELS.get(link.patent.legal_status,
+                                                            link.patent.legal_status)),
+    } for link in query]
+
+
+def main_image(product):
+    link = (ProductFile.select().where(ProductFile.product == product, ProductFile.kind == "main_image")
+            .order_by(ProductFile.sort, ProductFile.id).first())
+    return link.file if link else None
+
+
+def _purpose(product):
+    if product.purpose == "other":
+        return product.purpose_other
+    return Option.name_of("filing_purpose", product.purpose)
+
+
+def _countries(product):
+    codes = [c for c in product.export_countries or [] if c != "other"]
+    names = Country.names(codes)
+    result = [names.get(c, c) for c in codes]
+    if "other" in (product.export_countries or []) and product.export_other:
+        result.append(product.export_other)
+    return result
+
+
+def public_data(product, view=None):
+    """Every field the public may see, as plain JSON-ready values. With a view that is not
+    public (revoked…) only the status, the product name and the unit name."""
+    view = view or view_of(product)
+    rec = view.recognition
+    data = {
+        "token": product.token,
+        "name": product.name,
+        "unit_name": product.unit.name,
+        "status": str(view.code),
+        "status_label": str(view.label),
+        "public": view.public,
+    }
+    if not view.public:
+        if view.code == PublicStatus.REVOKED:
+            data["revoked_on"] = _date(product.revoked_at)
+        elif view.code == PublicStatus.RECOGNITION_REVOKED:
+            data["revoked_on"] = _date(rec.revoked_at)
+        return data
+    recognised = rec if rec and view.code == PublicStatus.RECOGNISED else None
+    image = main_image(product)
+    data.update({
+        "model": product.model,
+        "trademark": product.trademark,
+        "category": {"code": product.category_id, "name": product.category.name} if product.category else None,
+        "industry": {"code": product.industry_id, "name": product.industry.name} if product.industry else None,
+        "intro": product.intro,
+        "export_countries": _countries(product),
+        "first_year": product.first_year,
+        "purpose": _purpose(product),
+        "filing_number": product.filing_number,
+        "filed_on": _date(product.filed_at),
+        "notice_start": _date(rec.notice_start) if rec else None,
+        "notice_end": _date(rec.notice_end) if rec else None,
+        "recognised_on": _date(recognised.recognised_at) if recognised else None,
+        "certificate_number": recognised.certificate_number if recognised else None,
+        "valid_until": _date(rec.valid_until) if rec and view.code in (PublicStatus.RECOGNISED,
+                                                                       PublicStatus.EXPIRED) else None,
+        "patents": public_patents(product, view),
+        "has_image": image is not None,
+    })
+    return data
