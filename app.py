@@ -4,9 +4,8 @@ import os
 import tomllib
 from pathlib import Path
 
-from flask import Flask, jsonify
-
 import flask_babel
+from flask import Flask, jsonify
 
 import admin_app
 import cli

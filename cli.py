@@ -14,10 +14,10 @@ from rq import Worker
 from werkzeug.serving import run_simple
 
 import jobs
+from domain import search
 from domain.accounts import create_staff
 from domain.patents import import_file, read_rows
 from domain.units import import_registry
-from domain import search
 from models import db
 from seed import import_categories, load_demo, load_reference
 

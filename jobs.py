@@ -121,7 +121,7 @@ def _run_in_thread(app, queue, name, args, job_id):
     with app.app_context():
         try:
             _queue(queue, is_async=False).enqueue(run, name, *args, job_id=job_id)
-        except Exception:  # noqa: BLE001 - logged; rq recorded the failure
+        except Exception:
             log.exception("job %s failed", name)
 
 
@@ -190,7 +190,7 @@ def start_in_process_scheduler(app, tick=30):
                     with app.app_context():
                         try:
                             run(name)
-                        except Exception:  # noqa: BLE001 - keep the scheduler alive
+                        except Exception:
                             log.exception("periodic job %s failed", name)
             time.sleep(tick)
 

@@ -7,7 +7,7 @@ each model's first status (INITIAL_STATUS); only workflows.apply() changes them.
 
 import json
 import secrets
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -31,6 +31,7 @@ from playhouse.db_url import connect
 from playhouse.flask_utils import FlaskDB
 from playhouse.shortcuts import model_to_dict
 
+
 class Database(FlaskDB):
     """FlaskDB that connects lazily (peewee opens the connection at the first query, so
     a page that needs no data costs no connection) and, at the end of a request,
@@ -49,7 +50,7 @@ db = Database()
 
 
 def utcnow():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def new_token(nbytes=12):
@@ -796,7 +797,7 @@ def shanghai_time(value, fmt="%Y-%m-%d %H:%M"):
     """A naive-UTC timestamp as Beijing time text."""
     if value is None:
         return ""
-    return value.replace(tzinfo=timezone.utc).astimezone(SHANGHAI).strftime(fmt)
+    return value.replace(tzinfo=UTC).astimezone(SHANGHAI).strftime(fmt)
 
 
 def last_fiscal_year(on: date | None = None):

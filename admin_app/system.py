@@ -6,7 +6,8 @@ from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user, hash_password
-from wtforms import PasswordField, SelectMultipleField, validators as wtv
+from wtforms import PasswordField, SelectMultipleField
+from wtforms import validators as wtv
 
 from admin_app.base import ReadOnlyView, StaffModelView
 from domain import accounts

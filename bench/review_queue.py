@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _scratch import bare_client, scratch_app  # noqa: E402 - bench/ is the script's folder
+from _scratch import bare_client, scratch_app
 
 PASSWORD = "Bench@2026x"
 UNITS = 2000
@@ -73,14 +73,30 @@ def insert(model, rows):
 
 def build(n_products, rng):
     """Every row the review pages read, for n_products products. Returns the reviewer."""
-    from domain.accounts import create_staff, ensure_roles
     from flask_security import hash_password
+
+    from domain.accounts import create_staff, ensure_roles
+    from models import (
+        AssetInfo,
+        AuditLog,
+        Industry,
+        Patent,
+        Product,
+        ProductFile,
+        ProductPatent,
+        ProductVersion,
+        Role,
+        StoredFile,
+        Unit,
+        UnitPatent,
+        User,
+        UserRoles,
+        last_fiscal_year,
+        new_token,
+        utcnow,
+    )
     from seed.demo_patents import generate
     from seed.demo_products import credit_code
-    from models import (
-        AssetInfo, AuditLog, Industry, Patent, Product, ProductFile, ProductPatent, ProductVersion,
-        Role, StoredFile, Unit, UnitPatent, User, UserRoles, last_fiscal_year, new_token, utcnow,
-    )
 
     ensure_roles()
     reviewer = create_staff(username="bench_reviewer", email="bench_reviewer@zlcp.example.cn",
@@ -100,7 +116,7 @@ def build(n_products, rng):
             "user": users[f"bench{i:05d}"], "status": "approved", "unit_type": "enterprise",
             "credit_code": credit_code(regions[i], 100 + i), "name": f"基准测试第{i:05d}号科技有限公司",
             "registered_address": "某省某市某区某路1号", "office_address": "某省某市某区某路1号",
-            "registered_capital": Decimal("5000"), "industry": "3911", "legal_rep": "张三",
+            "registered_capital": Decimal(5000), "industry": "3911", "legal_rep": "张三",
             "legal_rep_phone": "010-80000000", "contact": "李四", "contact_phone": f"137{i:08d}",
             "enterprise_type": "limited", "enterprise_size": "medium", "region_code": regions[i],
             "submitted_at": now - timedelta(days=400), "approved_at": now - timedelta(days=399),
@@ -144,8 +160,8 @@ def build(n_products, rng):
                    "ip_investment": (cost * Decimal("0.03")).quantize(Decimal("0.01")),
                    "last_year_sales": sales, "last_year_export": Decimal(0),
                    "last_year_net_profit": (sales * Decimal("0.1")).quantize(Decimal("0.01")),
-                   "last_year_output": sales, "market_share": Decimal("5"), "gross_margin": Decimal("30"),
-                   "contribution_method": "method2", "contribution_index": Decimal("35")}
+                   "last_year_output": sales, "market_share": Decimal(5), "gross_margin": Decimal(30),
+                   "contribution_method": "method2", "contribution_index": Decimal(35)}
             if i in pending:  # every row names every column: insert_many takes the first row's
                 row.update(status="pending", submitted_at=now - timedelta(minutes=rng.randint(10, 43200)),
                            filed_at=None, filing_number=None)
@@ -285,8 +301,8 @@ def main():
             flag = "" if name == "bare route" else ("ok" if p95 <= 300 else "MISSED")
             print(f"{name:<32} {p50:8.2f} {p95:8.2f} {p95 / base95:10.1f} {counts.get(name, ''):>8}   {flag}")
 
-        from infra import notifications
         from domain.filing import review as product_review
+        from infra import notifications
 
         with app.app_context(), db.database.connection_context():
             from models import Outbox, User

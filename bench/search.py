@@ -27,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _scratch import bare_client, scratch_app  # noqa: E402 - bench/ is the script's folder
+from _scratch import bare_client, scratch_app
 
-from bench.review_queue import HEAVY, REGIONS, insert, timed  # noqa: E402
+from bench.review_queue import HEAVY, REGIONS, insert, timed
 
 UNITS = 2000
 QUERIES = ("电池", "锂离子电池", "机器人", "池", "光伏逆变器", "智能", "数控机床", "传感器", "bm", "BM-00012",
@@ -44,8 +44,18 @@ def build(n_products, n_patents, rng):
     from flask_security import hash_password
 
     from domain.accounts import ensure_roles
-    from models import (Industry, Patent, Product, ProductPatent, Recognition, RecognitionRound, Unit, User,
-                        new_token, utcnow)
+    from models import (
+        Industry,
+        Patent,
+        Product,
+        ProductPatent,
+        Recognition,
+        RecognitionRound,
+        Unit,
+        User,
+        new_token,
+        utcnow,
+    )
     from seed.demo_patents import SUBJECTS, companies, generate
     from seed.demo_products import credit_code
 
@@ -114,8 +124,8 @@ def main():
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
-    from domain import search
     from cli import migrate_to_head
+    from domain import search
     from models import Patent, db
     from seed import load_reference
 

@@ -13,11 +13,11 @@ from flask_security import hash_password, verify_and_update_password
 from flask_security.totp import Totp
 from peewee import fn
 
-from infra import notifications
-from infra import validators
+from infra import notifications, validators
 from infra.extensions import user_datastore
 from models import AuditLog, Role, SmsCode, Unit, User, UserRoles, db, utcnow
-from workflows import STAFF_ROLES, Role as Roles
+from workflows import STAFF_ROLES
+from workflows import Role as Roles
 
 
 class AccountError(Exception):

@@ -37,6 +37,7 @@ import tablib
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 from peewee import (
+    JOIN,
     SQL,
     Cast,
     CharField,
@@ -44,7 +45,6 @@ from peewee import (
     Expression,
     Field,
     ForeignKeyField,
-    JOIN,
     IntegerField,
     Model,
     PostgresqlDatabase,
@@ -56,20 +56,20 @@ from peewee import (
 import workflows
 from domain import visibility
 from infra.changes import touch
+from infra.regions import PROVINCES, province_of
 from models import (
     Industry,
     Product,
     ProductCategory,
     ProductFile,
-    StoredFile,
     Recognition,
+    StoredFile,
     Unit,
     UnitNameHistory,
     db,
     shanghai_time,
     today_shanghai,
 )
-from infra.regions import PROVINCES, province_of
 
 MAX_QUERY = 100  # characters; longer queries are cut, with a message
 MAX_TOKENS = 40

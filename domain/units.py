@@ -12,7 +12,6 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.utils import import_string
 
-
 from domain import transitions
 from infra import storage, validators
 from infra.validators import FormErrors

@@ -109,7 +109,7 @@ def public_patents(product, view):
     query = (ProductPatent.select(ProductPatent, Patent).join(Patent)
              .where(ProductPatent.product == product).order_by(Patent.number))
     if view.code != PublicStatus.RECOGNISED:
-        query = query.where(ProductPatent.public == True)  # noqa: E712 - peewee expression
+        query = query.where(ProductPatent.public == True)
     return [{
         "number": link.patent.display_number,
         "name": link.patent.name,

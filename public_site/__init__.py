@@ -18,7 +18,6 @@ from public_site.portal import base as portal
 from public_site.portal import filing, messages, patents, verification  # noqa: F401
 from workflows import status_label
 
-
 # code: (title, message, offer 返回上一页). CSRF failures are a 400 of their own.
 ERROR_PAGES = {
     400: (_l("请求无效"), _l("请求无效，请返回上一页重试。"), True),

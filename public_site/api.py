@@ -13,10 +13,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_cors import CORS
 
-from domain import search
+from domain import search, visibility
 from infra.extensions import limiter
 from models import Product
-from domain import visibility
 from public_site.product_pages import phone_url, product_or_404
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

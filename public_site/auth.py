@@ -5,6 +5,7 @@ import secrets
 import time
 from urllib.parse import urlsplit
 
+from captcha.image import ImageCaptcha
 from flask import (
     Blueprint,
     Response,
@@ -18,7 +19,6 @@ from flask import (
     session,
     url_for,
 )
-from captcha.image import ImageCaptcha
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user, login_user, logout_user

@@ -2,8 +2,7 @@
 
 from flask import jsonify, request
 
-from domain import patents
-from domain import search
+from domain import patents, search
 from public_site.api import DEFAULT_LIMIT, MAX_LIMIT, bp
 from workflows import PublicStatus
 

@@ -14,8 +14,8 @@ from PIL import Image
 from domain import visibility
 from domain.visibility import main_image, public_data, view_of
 from infra import documents, storage
-from models import Industry, Product, ProductCategory, Unit
 from infra.extensions import PUBLIC_CSP, talisman
+from models import Industry, Product, ProductCategory, Unit
 from public_site.page_cache import cached_page
 
 bp = Blueprint("products_public", __name__)

@@ -1,15 +1,14 @@
 """Public pages: home, the registration agreement."""
 
 from flask import Blueprint, abort, render_template, request
-
 from flask_security import current_user
 
 from domain import search
 from infra import storage
 from infra.extensions import PUBLIC_CSP, talisman
 from models import Page, StoredFile
-from workflows import PublicStatus
 from public_site.page_cache import cached_page
+from workflows import PublicStatus
 
 bp = Blueprint("public", __name__)
 

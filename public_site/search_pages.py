@@ -6,8 +6,8 @@ import io
 from flask import abort, render_template, request, send_file, url_for
 
 from domain import search
-from models import today_shanghai
 from infra.extensions import PUBLIC_CSP, talisman
+from models import today_shanghai
 from public_site.page_cache import cached_page
 from public_site.public import bp
 

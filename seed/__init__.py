@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pypinyin import Style, lazy_pinyin
 
-from domain.accounts import ensure_roles
 from domain import search
+from domain.accounts import ensure_roles
 from infra.calendar import seed_from_library
 from models import (
     CalendarYear,

@@ -8,10 +8,10 @@ from decimal import Decimal
 from flask import current_app
 from flask_security import hash_password
 
-from infra import storage
 import workflows
 from domain.accounts import create_staff
 from domain.patents import _upsert
+from infra import storage
 from infra.extensions import user_datastore
 from infra.validators import uscc_check_char
 from models import Patent, RegistryEntry, Unit, UnitNameHistory, User, db

@@ -18,11 +18,13 @@ from decimal import Decimal
 from flask_security import hash_password
 from PIL import Image, ImageDraw
 
-from infra import storage
 import workflows
-from infra.extensions import user_datastore
-from domain.filing.rules import method1_index
 from domain import transitions
+from domain.filing.rules import method1_index
+from domain.patents import _upsert, auto_import
+from infra import storage
+from infra.extensions import user_datastore
+from infra.validators import USCC_CHARSET, uscc_check_char
 from models import (
     AssetInfo,
     Country,
@@ -41,9 +43,7 @@ from models import (
     last_fiscal_year,
     today_shanghai,
 )
-from domain.patents import _upsert, auto_import
 from seed.demo_patents import generate
-from infra.validators import USCC_CHARSET, uscc_check_char
 
 DEMO_PRODUCTS = 250
 DEMO_UNIT_SALES = 50000  # 万元, for demo_unit's asset info unless the unit entered its own

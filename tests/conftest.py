@@ -14,7 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from infra.extensions import cache
-from models import ALL_MODELS, User, db
+from models import ALL_MODELS, db
 
 TEST_DB_URL = os.environ.get("ZLCP_TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("ZLCP_TEST_REDIS_URL", "")
@@ -42,7 +42,7 @@ def smtp_server():
         def __init__(self):
             self.messages = []
 
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
+        async def handle_DATA(self, server, session, envelope):
             import email
 
             self.messages.append(email.message_from_bytes(envelope.content))
@@ -139,9 +139,10 @@ class Factory:
         return f"139{secrets.randbelow(10**8):08d}"
 
     def unit_user(self, username=None, password=PASSWORD, **kw):
+        from flask_security import hash_password
+
         from domain.accounts import ensure_roles
         from infra.extensions import user_datastore
-        from flask_security import hash_password
         from models import Unit
 
         ensure_roles()
@@ -206,15 +207,15 @@ class Factory:
         from decimal import Decimal
 
         from infra import storage
-        from models import Patent, Product, ProductFile, ProductPatent, UnitPatent
         from infra.validators import patent_check_char
+        from models import Patent, Product, ProductFile, ProductPatent, UnitPatent
 
         values = {
             "name": "动力电池管理系统", "model": "BMS-2000", "category": "0101010101", "industry": "3841",
             "intro": "用于新能源汽车动力电池组的监测、均衡与保护。", "purpose": "recognition", "first_year": 2018,
-            "last_year_cost": Decimal("800"), "ip_investment": Decimal("40"), "last_year_sales": Decimal("1200"),
-            "last_year_export": Decimal("100"), "last_year_net_profit": Decimal("150"),
-            "contribution_method": "method2", "contribution_index": Decimal("35"),
+            "last_year_cost": Decimal(800), "ip_investment": Decimal(40), "last_year_sales": Decimal(1200),
+            "last_year_export": Decimal(100), "last_year_net_profit": Decimal(150),
+            "contribution_method": "method2", "contribution_index": Decimal(35),
         }
         values.update(overrides)
         product = Product.create(unit=unit, **values)

@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 from conftest import PASSWORD, outbox_texts
+
 from models import SmsCode, User, utcnow
 
 

@@ -4,10 +4,10 @@ errors in Chinese as JSON, a per-IP rate limit and CORS for GET."""
 import json
 
 import pytest
+from test_public_products import assert_no_secrets, filed_product, recognition, secret_product
 
 import workflows
 from models import Product, Unit
-from test_public_products import assert_no_secrets, filed_product, recognition, secret_product
 
 
 def get_json(client, path, status=200, **kw):

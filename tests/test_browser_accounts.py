@@ -4,9 +4,8 @@ sign-ins, 忘记密码, and each side refusing the other."""
 import re
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import PASSWORD, outbox_texts, screenshot
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 

@@ -8,11 +8,11 @@ number and asks for revocation, which the reviewer approves."""
 import re
 
 import pytest
+from conftest import PASSWORD, screenshot
 from playwright.sync_api import expect
 
-from conftest import PASSWORD, screenshot
-from models import AssetInfo, Patent, Product, ProductPatent, User, UnitPatent, last_fiscal_year
 from infra.validators import patent_check_char
+from models import AssetInfo, Patent, Product, ProductPatent, UnitPatent, User, last_fiscal_year
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -3,10 +3,10 @@ open a product, open its QR target on a 375 px phone, export the results as CSV;
 administrator revokes the filing the phone page says 已撤销 and search no longer lists it."""
 
 import pytest
+from conftest import PASSWORD, screenshot
 from playwright.sync_api import expect
 
 import workflows
-from conftest import PASSWORD, screenshot
 from models import AssetInfo, Product, last_fiscal_year
 
 

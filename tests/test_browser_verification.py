@@ -2,12 +2,12 @@
 reason, corrects, is approved (SMS in the outbox), and fills its asset information."""
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import PASSWORD, outbox_texts, screenshot, valid_credit_code
-from models import RegistryEntry
+from playwright.sync_api import expect
 from test_browser_accounts import sign_in, sign_out
 from test_unit_verification import ASSETS
+
+from models import RegistryEntry
 
 pytestmark = pytest.mark.browser
 
@@ -107,8 +107,9 @@ def test_unit_verification_journey(page, live_server, make, tmp_path):
 
 
 def test_patents_journey_with_a_name_change(page, live_server, make, tmp_path):
-    from domain import patents
     from test_patents import number, row, write_csv
+
+    from domain import patents
 
     reviewer = make.staff("reviewer", username="Review02")
     unit = make.approved_unit(reviewer)

@@ -2,6 +2,8 @@
 platform — verified units in several provinces and their products in every state, the
 filed ones with a filing number, patents and a picture — and a second run adds nothing."""
 
+from conftest import PASSWORD
+
 from models import (
     AuditLog,
     Patent,
@@ -13,7 +15,6 @@ from models import (
     User,
     last_fiscal_year,
 )
-from conftest import PASSWORD
 
 ALL_STATES = {"draft", "pending", "rejected", "filed", "revocation_pending", "revoked"}
 
@@ -24,9 +25,9 @@ def _counts():
 
 
 def test_demo_units_are_verified_in_several_provinces_with_asset_info(db_session):
+    from infra.validators import is_valid_uscc
     from seed.demo import load
     from seed.demo_products import UNITS
-    from infra.validators import is_valid_uscc
 
     load(PASSWORD, products=12)
     units = list(Unit.select().join(User).where(User.username.startswith("demo_unit")))

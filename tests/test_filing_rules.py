@@ -55,9 +55,9 @@ def test_hard_errors_are_refused_at_the_field(db_session, changes, field, messag
 
 
 def test_method_one_computes_the_index():
-    assert method1_index(Decimal("40"), Decimal("800"), Decimal("2")) == Decimal("10.00")
-    assert method1_index(Decimal("400"), Decimal("800"), Decimal("5")) == Decimal("100")  # capped
-    assert method1_index(Decimal("40"), None, Decimal("2")) is None
+    assert method1_index(Decimal(40), Decimal(800), Decimal(2)) == Decimal("10.00")
+    assert method1_index(Decimal(400), Decimal(800), Decimal(5)) == Decimal(100)  # capped
+    assert method1_index(Decimal(40), None, Decimal(2)) is None
 
 
 def test_method_one_index_must_match_the_formula(db_session):
@@ -108,9 +108,9 @@ def test_a_product_without_patents_cannot_be_submitted(db_session, make):
 def test_pre_review_checks_warn_and_fail(db_session, make):
     unit = make.approved_unit()
     AssetInfo.create(unit=unit, fiscal_year=last_fiscal_year(), total_sales=1000, ip_investment=100)
-    product = make.complete_product(unit, last_year_sales=Decimal("1200"), last_year_export=Decimal("1300"),
-                                    last_year_net_profit=Decimal("1500"), contribution_method="method1",
-                                    method_k=Decimal("2"), contribution_index=Decimal("12"))
+    product = make.complete_product(unit, last_year_sales=Decimal(1200), last_year_export=Decimal(1300),
+                                    last_year_net_profit=Decimal(1500), contribution_method="method1",
+                                    method_k=Decimal(2), contribution_index=Decimal(12))
     checks = {(c.level, str(c.message)) for c in pre_review_checks(product)}
     assert (WARN, "产品上年度销售额大于单位年度所有产品总销售额") in checks
     assert (PASS, "产品知识产权投入不超过单位知识产权总投入") in checks
@@ -126,7 +126,7 @@ def test_submission_snapshot_keeps_fields_patents_and_files(db_session, make):
     product = workflows.apply(make.complete_product(unit), "submit", unit.user)
     data = product.versions.get().data
     assert data["fields"]["name"] == "动力电池管理系统" and data["fields"]["industry"] == "3841"
-    assert Decimal(data["fields"]["last_year_sales"]) == Decimal("1200")
+    assert Decimal(data["fields"]["last_year_sales"]) == Decimal(1200)
     assert [p["core"] for p in data["patents"]] == [True]
     assert sorted(f["kind"] for f in data["files"]) == ["economic_proof", "main_image"]
 
@@ -142,6 +142,6 @@ def test_k_keeps_four_decimals_and_a_stored_k_is_read_back_as_typed(db_session, 
     assert decimal_text(Decimal("8.5000")) == "8.5" and decimal_text(Decimal("800.00")) == "800"
     unit = make.approved_unit()
     product = make.complete_product(unit, contribution_method="method1", method_k=Decimal("8.5000"),
-                                    ip_investment=Decimal("40"), last_year_cost=Decimal("800"),
+                                    ip_investment=Decimal(40), last_year_cost=Decimal(800),
                                     contribution_index=Decimal("42.50"))
     assert filing_rules(type(product).get_by_id(product.id)) == []

@@ -7,8 +7,8 @@ from peewee import SqliteDatabase
 from playhouse.db_url import connect
 
 from cli import router, scratch_postgres
-from models import ALL_MODELS, db
 from domain.search import INDEX_TABLES
+from models import ALL_MODELS, db
 
 
 def _describe(database):

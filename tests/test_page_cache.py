@@ -4,8 +4,7 @@ never kept for a signed-in user or for a response that sets a cookie."""
 
 from flask import current_app
 
-from domain import patents
-from domain import search
+from domain import patents, search
 from infra import changes
 from models import Product, ProductPatent, db
 from tests.test_public_products import filed_product

@@ -4,9 +4,9 @@ the 产品信息 step saves the draft and reports every error; another unit's fi
 import re
 
 import pytest
+from conftest import PASSWORD, screenshot
 from playwright.sync_api import expect
 
-from conftest import PASSWORD, screenshot
 from models import AssetInfo, Product, UnitChangeRequest, last_fiscal_year
 
 
@@ -64,6 +64,7 @@ def test_another_units_filing_cannot_be_opened(client, make, login):
 @pytest.mark.browser
 def test_product_info_step_counts_and_computes_method_one(page, live_server, make):
     from test_browser_accounts import sign_in
+
     from models import User
 
     unit = make.approved_unit()

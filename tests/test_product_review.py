@@ -7,10 +7,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-
-from domain.filing import review as product_review
-import workflows
 from conftest import outbox_texts
+
+import workflows
+from domain.filing import review as product_review
 from models import (
     AssetInfo,
     AuditLog,
@@ -33,11 +33,11 @@ def reviewer(make):
 def filer(make, reviewer):
     """filer(**overrides) → a submitted (待审核) product; unit=... reuses a unit."""
 
-    def _file(unit=None, total_sales=Decimal("5000"), **overrides):
+    def _file(unit=None, total_sales=Decimal(5000), **overrides):
         if unit is None:
             unit = make.approved_unit(reviewer)
             AssetInfo.create(unit=unit, fiscal_year=last_fiscal_year(), total_sales=total_sales,
-                             ip_investment=Decimal("300"))
+                             ip_investment=Decimal(300))
         return workflows.apply(make.complete_product(unit, **overrides), "submit", unit.user)
 
     return _file
@@ -68,7 +68,7 @@ def test_filters_narrow_the_queue(client, make, login, reviewer, filer):
     guangdong = filer(name="动力电池", industry="3841")
     beijing_unit = make.approved_unit(reviewer)
     Unit.update(region_code="110108", name="北京智造有限公司").where(Unit.id == beijing_unit.id).execute()
-    AssetInfo.create(unit=beijing_unit, fiscal_year=last_fiscal_year(), total_sales=Decimal("9000"))
+    AssetInfo.create(unit=beijing_unit, fiscal_year=last_fiscal_year(), total_sales=Decimal(9000))
     beijing = filer(unit=Unit.get_by_id(beijing_unit.id), name="工业软件", industry="3911")
     _age(guangdong, 10)
 
@@ -108,7 +108,7 @@ def test_anonymous_visitor_is_sent_to_the_staff_login(client, filer):
 
 
 def test_review_page_shows_fields_files_patents_assets_and_checks(client, make, login, reviewer, filer):
-    product = filer(total_sales=Decimal("1000"), last_year_sales=Decimal("1200"), trademark="智驱")
+    product = filer(total_sales=Decimal(1000), last_year_sales=Decimal(1200), trademark="智驱")
     Patent.update(legal_status="valid", patentees=["示例科技有限公司", "某大学"]).execute()
     link = ProductPatent.get(ProductPatent.product == product)
     ProductPatent.update(litigated=True, case_number="4W112233").where(ProductPatent.id == link.id).execute()
@@ -185,7 +185,7 @@ def test_second_decision_is_refused_naming_who_decided(client, make, login, revi
 
 def test_bulk_approve_skips_items_with_a_warning_or_failing_check(client, make, login, reviewer, filer):
     clean = [filer(name=f"清洁产品{i}") for i in range(3)]
-    warned = filer(name="销售额偏高", total_sales=Decimal("100"))  # product sales 1200 > unit 100
+    warned = filer(name="销售额偏高", total_sales=Decimal(100))  # product sales 1200 > unit 100
     failing = filer(name="专利失效")
     lapsed = ProductPatent.get(ProductPatent.product == failing).patent
     Patent.update(legal_status="invalid").where(Patent.id == lapsed.id).execute()
@@ -226,7 +226,7 @@ def test_bulk_approve_respects_the_filter_and_others_claims(make, reviewer, file
 def test_resubmission_shows_what_changed_since_the_rejected_version(client, login, reviewer, filer):
     product = filer(model="BMS-2000")
     workflows.apply(product, "reject", reviewer, reason="规格型号应属于同一通用标准属性的产品")
-    Product.update(model="BMS-2000 系列", last_year_sales=Decimal("1300")).where(Product.id == product.id).execute()
+    Product.update(model="BMS-2000 系列", last_year_sales=Decimal(1300)).where(Product.id == product.id).execute()
     ProductPatent.update(public=False).where(ProductPatent.product == product.id).execute()
     product = workflows.apply(Product.get_by_id(product.id), "submit", product.unit.user)
 
@@ -235,7 +235,7 @@ def test_resubmission_shows_what_changed_since_the_rejected_version(client, logi
     fields = {c["name"]: (c["old"], c["new"]) for c in changes["fields"]}
     assert set(fields) == {"model", "last_year_sales"}
     assert fields["model"] == ("BMS-2000", "BMS-2000 系列")
-    assert [Decimal(v) for v in fields["last_year_sales"]] == [Decimal("1200"), Decimal("1300")]
+    assert [Decimal(v) for v in fields["last_year_sales"]] == [Decimal(1200), Decimal(1300)]
     assert [(c["change"], c["old"]["public"], c["new"]["public"]) for c in changes["patents"]] == [
         ("changed", True, False)]
     assert changes["files"] == []
@@ -374,15 +374,14 @@ def test_dashboard_links_pending_counts_to_the_queue(client, login, reviewer, fi
 
 @pytest.mark.browser
 def test_reviewer_bulk_approves_clean_items_and_reviews_a_resubmission(page, live_server, make, filer):
-    from playwright.sync_api import expect
-
     from conftest import PASSWORD, screenshot
+    from playwright.sync_api import expect
     from test_browser_accounts import sign_in
 
     reviewer = make.staff("reviewer", username="Review02")
     clean = [filer(name=f"智能网关{i}") for i in range(2)]
-    high_sales = filer(name="智能水表", total_sales=Decimal("100"))  # product sales 1200 > unit 100
-    resubmitted = filer(name="工业传感器", model="GS-100", total_sales=Decimal("100"))
+    high_sales = filer(name="智能水表", total_sales=Decimal(100))  # product sales 1200 > unit 100
+    resubmitted = filer(name="工业传感器", model="GS-100", total_sales=Decimal(100))
     workflows.apply(resubmitted, "reject", reviewer, reason="规格型号应属于同一通用标准属性的产品")
     Product.update(model="GS-100 系列").where(Product.id == resubmitted.id).execute()
     resubmitted = workflows.apply(Product.get_by_id(resubmitted.id), "submit", resubmitted.unit.user)

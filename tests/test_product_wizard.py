@@ -5,11 +5,12 @@ import io
 import re
 
 import pytest
+from conftest import outbox_texts
 
 import jobs
 import workflows
-from conftest import outbox_texts
 from domain.filing.watch import watch_patents
+from infra.validators import patent_check_char
 from models import (
     AssetInfo,
     Patent,
@@ -21,7 +22,6 @@ from models import (
     UnitPatent,
     last_fiscal_year,
 )
-from infra.validators import patent_check_char
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -144,7 +144,7 @@ def test_the_self_check_panel_shows_the_reviewers_warnings(client, make, login, 
     product = make.complete_product(unit, last_year_sales=9000, last_year_export=100)
     login(unit.user)
     html = client.get(f"/portal/products/{product.id}/materials").get_data(as_text=True)
-    assert re.search(r'data-check="warn">.*产品上年度销售额大于单位年度所有产品总销售额', html, re.S)
+    assert re.search(r'data-check="warn">.*产品上年度销售额大于单位年度所有产品总销售额', html, re.DOTALL)
 
 
 def test_autosave_keeps_valid_fields_and_answers_with_the_time(client, make, login, unit):
@@ -219,7 +219,7 @@ def test_patent_watch_flags_a_lapse_and_prompts_when_all_patents_are_gone(client
     jobs.run("patents.sync_status")
     assert any(first.display_number in text and "已失效" in text for text in outbox_texts("sms", unit.user.phone))
     assert Product.get_by_id(product.id).revocation_prompt_at is None  # one valid patent is left
-    assert PatentStatusChange.select().where(PatentStatusChange.seen_by_products == False).count() == 0  # noqa: E712
+    assert PatentStatusChange.select().where(PatentStatusChange.seen_by_products == False).count() == 0
     # The second patent leaves the unit (transferred): nothing valid is held any more.
     UnitPatent.delete().where(UnitPatent.patent == second).execute()
     assert watch_patents() == (0, 1)

@@ -3,15 +3,16 @@ only public fields, the status in the manual's words, no private data anywhere."
 
 import io
 import re
-from pathlib import Path
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from infra import storage
 import workflows
+from infra import storage
+from infra.validators import patent_check_char
 from models import (
     AssetInfo,
     Patent,
@@ -23,7 +24,6 @@ from models import (
     last_fiscal_year,
     today_shanghai,
 )
-from infra.validators import patent_check_char
 
 # Distinctive values of every private field: none may reach a public page or the API.
 SECRETS = {
@@ -333,7 +333,6 @@ def test_phone_page_is_light_and_readable_without_javascript(page, live_server, 
 @pytest.mark.browser
 def test_product_and_phone_pages_have_no_serious_accessibility_violations(page, live_server, make):
     from axe_playwright_python.sync_playwright import Axe
-
     from conftest import screenshot
 
     product = filed_product(make, trademark="星河", export_countries=["US", "DE"])

@@ -10,8 +10,8 @@ from datetime import datetime
 
 import pytest
 
-from domain import search
 import workflows
+from domain import search
 from models import AssetInfo, Recognition, RecognitionRound, UnitChangeRequest, last_fiscal_year
 
 
@@ -119,8 +119,8 @@ def test_every_facet_count_is_the_total_that_choosing_it_gives(make, file_produc
     """Each facet counts under every filter but its own, and the total under all of them."""
     from itertools import product as combinations
 
-    from models import Unit
     from infra.validators import uscc_check_char
+    from models import Unit
 
     beijing = make.approved_unit()
     body = "91110105MA0000077"

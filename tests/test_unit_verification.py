@@ -4,6 +4,7 @@ import io
 import re
 
 from conftest import outbox_texts, valid_credit_code
+
 from models import AssetInfo, AuditLog, RegistryEntry, Unit, UnitChangeRequest, UnitNameHistory, last_fiscal_year
 
 ASSETS = {"total_cost": "5000", "ip_investment": "300.5", "net_profit": "-120.25", "total_sales": "8000",

@@ -6,6 +6,8 @@ from datetime import date, timedelta
 import pytest
 
 import workflows
+from domain import visibility
+from domain.transitions import TRANSITIONS
 from models import (
     AssetInfo,
     AuditLog,
@@ -23,8 +25,6 @@ from models import (
     today_shanghai,
     unit_of_obj,
 )
-from domain import visibility
-from domain.transitions import TRANSITIONS
 from workflows import SYSTEM, GuardFailed, PermissionDenied, TransitionNotAllowed
 
 ACTORS = ("owner", "other_unit", "reviewer", "officer", "handler", "admin", "system")
@@ -185,7 +185,7 @@ def test_second_decision_on_the_same_item_is_told_who_decided_first(world):
     stale = Product.get_by_id(product.id)
     workflows.apply(product, "approve", actors["reviewer"])
     other_reviewer = actors["admin"]
-    from models import UserRoles, Role
+    from models import Role, UserRoles
     UserRoles.create(user=other_reviewer, role=Role.get(Role.name == "reviewer"))
     with pytest.raises(workflows.AlreadyDecided) as exc:
         # the stale copy still says 待审核: the conditional UPDATE finds nothing to change

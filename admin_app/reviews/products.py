@@ -15,13 +15,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
-from domain.filing import rules as filing_rules
-from domain import patents
-from domain.filing import review as product_review
-from domain import units
 import workflows
 from admin_app.base import RoleGate
 from admin_app.reviews.base import ReviewView
+from domain import patents, units
+from domain.filing import review as product_review
+from domain.filing import rules as filing_rules
 from domain.filing import watch
 from domain.filing.snapshots import product_snapshot
 from infra.regions import PROVINCES

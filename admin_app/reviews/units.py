@@ -12,9 +12,10 @@ from flask_admin import expose
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
-from domain import units
 import workflows
 from admin_app.reviews.base import ReviewView
+from domain import units
+from infra.regions import PROVINCES
 from models import (
     AssetInfo,
     Option,
@@ -23,7 +24,6 @@ from models import (
     UnitChangeRequest,
     last_fiscal_year,
 )
-from infra.regions import PROVINCES
 
 
 def _date_filter(query, field):

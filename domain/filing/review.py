@@ -13,9 +13,9 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, IntegrityError, fn, prefetch
 
-from domain.filing import rules as filing_rules
-from domain import search
 import workflows
+from domain import search
+from domain.filing import rules as filing_rules
 from domain.filing.snapshots import DATA_FIELDS
 from models import (
     Country,

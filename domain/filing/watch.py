@@ -9,9 +9,8 @@ from peewee import fn
 import workflows
 from domain import patents, visibility
 from infra import notifications
-from models import Patent, PatentStatusChange, Product, ProductPatent, UnitPatent, Unit, db
+from models import Patent, PatentStatusChange, Product, ProductPatent, Unit, UnitPatent, db
 from workflows import ProductStatus
-
 
 WATCHED = visibility.FILED  # filed, also while a revocation is reviewed
 
@@ -20,7 +19,7 @@ def watch_patents():
     """Daily, after the legal-status update: tell a unit when a patent linked to one of its
     filed products lapses, and raise the 待确认撤销 prompt on a filed product none of whose
     linked patents is still valid and held by the unit. Returns (flagged, prompted)."""
-    changes = list(PatentStatusChange.select().where(PatentStatusChange.seen_by_products == False))  # noqa: E712
+    changes = list(PatentStatusChange.select().where(PatentStatusChange.seen_by_products == False))
     lapsed = {c.patent_id for c in changes if c.new_status != "valid"}
     flagged = 0
     if lapsed:

@@ -10,11 +10,12 @@ from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 from pypinyin import lazy_pinyin
 
-from domain.filing import rules as filing_rules
-from domain import patents
-from domain.filing import review as product_review
-from infra import storage
 import workflows
+from domain import patents, transitions, visibility
+from domain.filing import reference as rate_reference
+from domain.filing import review as product_review
+from domain.filing import rules as filing_rules
+from infra import storage
 from models import (
     AuditLog,
     Country,
@@ -30,8 +31,6 @@ from models import (
     shanghai_time,
     utcnow,
 )
-from domain import transitions, visibility
-from domain.filing import reference as rate_reference
 from public_site.portal.base import bp, current_unit, owned
 
 S = workflows.ProductStatus

@@ -17,7 +17,6 @@ from public_site.portal.base import bp, current_unit, verified
 from workflows import UnitStatus
 
 
-
 def _form_context(unit, form, errors, uploads=None):
     asset = AssetInfo.get_or_none(AssetInfo.unit == unit, AssetInfo.fiscal_year == last_fiscal_year())
     last_reject = (AuditLog.select().where(AuditLog.object_type == "unit", AuditLog.object_id == unit.id,
