@@ -6,11 +6,12 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app app:create_app
 
-.PHONY: run test test-fast worker migrate seed translations messages lock clean help
+.PHONY: run test test-fast lint worker migrate seed translations messages lock clean help
 
 help:
 	@echo "make run     - install, migrate, load reference + demo data, serve on http://$(HOST):$(PORT)"
-	@echo "make test    - the whole test suite (browser tests included)"
+	@echo "make test    - lint, then the whole test suite (browser tests included)"
+	@echo "make lint    - ruff over the whole tree (settings in pyproject.toml)"
 	@echo "make worker  - rq worker + scheduler + periodic jobs (production, needs ZLCP_REDIS_URL)"
 
 $(BIN)/python:
@@ -41,7 +42,10 @@ seed: migrate
 run: translations seed
 	ZLCP_SITE_URL=$${ZLCP_SITE_URL:-http://$(HOST):$(PORT)} $(FLASK) zlcp serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.dev translations
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+test: lint $(VENV)/.dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.dev translations

@@ -118,7 +118,8 @@ def import_patents_command(path, delta):
             state["done"] = done
 
         result = import_file(path, delta=delta, progress=progress, total=total)
-    click.echo(f"已导入 {result['imported']} 条，法律状态变化 {result['changed']} 条，错误 {len(result['errors'])} 条。")
+    click.echo(f"已导入 {result['imported']} 条，法律状态变化 {result['changed']} 条，"
+               f"错误 {len(result['errors'])} 条。")
     for line, message in result["errors"][:50]:
         click.echo(f"  第{line}行：{message}")
 

@@ -544,6 +544,7 @@ class Product(BaseModel):
     filed_at = DateTimeField(null=True)
     revoked_at = DateTimeField(null=True)
     updated_at = DateTimeField(default=utcnow)
+    version = IntegerField(default=0)  # +1 at every write of the draft (domain.filing.drafts)
 
     class Meta:
         # The 待审核 queue (product_review.queue_query): oldest submission first, a page at a
@@ -607,6 +608,7 @@ class YearlyUpdate(BaseModel):
     base_version = ForeignKeyField(ProductVersion, null=True, on_delete="SET NULL")
     submitted_at = DateTimeField(null=True)
     decided_at = DateTimeField(null=True)
+    version = IntegerField(default=0)  # +1 at every write of `data` (domain.filing.drafts)
 
     class Meta:
         indexes = ((("product", "year"), True),)

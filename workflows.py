@@ -196,6 +196,17 @@ def status_label(obj_or_kind, status=None):
     return STATUS_LABELS[kind].get(status, status)
 
 
+# What every template may use (public_site and admin_app put it in Jinja's globals, so macros
+# imported without context see it too): status_label(), which the status macro
+# (templates/_status.html) shows, and the enums to compare a status with
+# ({% if product.status == ProductStatus.FILED %}), never a quoted word.
+TEMPLATE_GLOBALS = {
+    "status_label": status_label,
+    **{enum.__name__: enum for enum in (UnitStatus, ChangeStatus, ProductStatus, UpdateStatus, RecognitionStatus,
+                                        ObjectionStatus, PublicStatus)},
+}
+
+
 # ---------------------------------------------------------------- errors
 
 

@@ -12,8 +12,12 @@ from wtforms import validators as wtv
 from admin_app.base import ReadOnlyView, StaffModelView
 from domain import accounts
 from infra import notifications, validators
-from models import AuditLog, Outbox, Page, UpdateWindow, User, utcnow
+from models import AuditLog, Outbox, OutboxStatus, Page, UpdateWindow, User, utcnow
 from workflows import ROLE_LABELS, STAFF_ROLES
+
+# A notification's delivery state (the outbox's own vocabulary, not a workflow status).
+OUTBOX_STATUS_LABELS = {OutboxStatus.PENDING: "待发送", OutboxStatus.SENDING: "发送中", OutboxStatus.SENT: "已发送",
+                        OutboxStatus.FAILED: "发送失败"}
 
 
 class AuditLogView(ReadOnlyView):
@@ -47,8 +51,7 @@ class OutboxView(ReadOnlyView):
     column_default_sort = ("id", True)
     column_formatters = {
         "channel": lambda v, c, m, p: {"sms": "短信", "email": "邮件", "inbox": "站内消息"}.get(m.channel, m.channel),
-        "status": lambda v, c, m, p: {"pending": "待发送", "sending": "发送中", "sent": "已发送",
-                                       "failed": "发送失败"}.get(m.status, m.status),
+        "status": lambda v, c, m, p: OUTBOX_STATUS_LABELS.get(m.status, m.status),
     }
 
     @action("retry", _l("重新发送"), _l("确定重新发送选中的失败通知？"))

@@ -55,13 +55,15 @@ def main():
     path = Path(tmp) / "registry.csv"
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["number", "name", "kind", "patentees", "application_date", "grant_date", "legal_status", "expiry_date"])
+        w.writerow(["number", "name", "kind", "patentees", "application_date", "grant_date", "legal_status",
+                    "expiry_date"])
         for r in rows:
             w.writerow([r["display_number"], r["name"], r["kind"], ";".join(r["patentees"]), r["application_date"],
                         r["grant_date"], r["legal_status"], r["expiry_date"]])
     print(f"generated {args.rows:,} rows in {time.perf_counter() - t:.1f} s")
 
     from models import Patent, PatentHolder, Unit, db
+    from workflows import UnitStatus
 
     # Baseline: raw executemany of the same rows (no parsing, no validation, no upsert).
     base_app, base_drop = fresh_app(args.database_url, tmp, "raw")
@@ -70,8 +72,9 @@ def main():
                 "legal_status", "expiry_date", "created_at", "updated_at")
         ph = "%s" if args.database_url else "?"
         sql = f'INSERT INTO "patent" ({", ".join(cols)}) VALUES ({", ".join([ph] * len(cols))})'
-        values = [(r["number"], r["display_number"], r["name"], r["kind"], json.dumps(r["patentees"], ensure_ascii=False),
-                   r["application_date"], r["grant_date"], r["legal_status"], r["expiry_date"], "2026-01-01", "2026-01-01")
+        values = [(r["number"], r["display_number"], r["name"], r["kind"],
+                   json.dumps(r["patentees"], ensure_ascii=False), r["application_date"], r["grant_date"],
+                   r["legal_status"], r["expiry_date"], "2026-01-01", "2026-01-01")
                   for r in rows]
         t = time.perf_counter()
         with db.database.atomic():
@@ -102,7 +105,7 @@ def main():
         ensure_roles()
         user = user_datastore.create_user(username="bench01", email="b@x.cn", phone="13900000001",
                                           password="x", roles=["unit"])
-        unit = Unit.create(user=user, name=OWNER, status="approved")
+        unit = Unit.create(user=user, name=OWNER, status=UnitStatus.APPROVED)
         t = time.perf_counter()
         linked = auto_import(unit.id)
         auto = time.perf_counter() - t

@@ -97,6 +97,7 @@ def build(n_products, rng):
     )
     from seed.demo_patents import generate
     from seed.demo_products import credit_code
+    from workflows import ProductStatus, UnitStatus
 
     ensure_roles()
     reviewer = create_staff(username="bench_reviewer", email="bench_reviewer@zlcp.example.cn",
@@ -113,7 +114,7 @@ def build(n_products, rng):
         weights = [HEAVY.get(r[:2], 1) for r in REGIONS]
         regions = rng.choices(REGIONS, weights=weights, k=UNITS)
         insert(Unit, [{
-            "user": users[f"bench{i:05d}"], "status": "approved", "unit_type": "enterprise",
+            "user": users[f"bench{i:05d}"], "status": UnitStatus.APPROVED, "unit_type": "enterprise",
             "credit_code": credit_code(regions[i], 100 + i), "name": f"基准测试第{i:05d}号科技有限公司",
             "registered_address": "某省某市某区某路1号", "office_address": "某省某市某区某路1号",
             "registered_capital": Decimal(5000), "industry": "3911", "legal_rep": "张三",
@@ -163,12 +164,12 @@ def build(n_products, rng):
                    "last_year_output": sales, "market_share": Decimal(5), "gross_margin": Decimal(30),
                    "contribution_method": "method2", "contribution_index": Decimal(35)}
             if i in pending:  # every row names every column: insert_many takes the first row's
-                row.update(status="pending", submitted_at=now - timedelta(minutes=rng.randint(10, 43200)),
+                row.update(status=ProductStatus.PENDING, submitted_at=now - timedelta(minutes=rng.randint(10, 43200)),
                            filed_at=None, filing_number=None)
             else:
                 filed = now - timedelta(days=rng.randint(1, 900))
                 seq[filed.year] = seq.get(filed.year, 0) + 1
-                row.update(status="filed", submitted_at=filed - timedelta(days=3), filed_at=filed,
+                row.update(status=ProductStatus.FILED, submitted_at=filed - timedelta(days=3), filed_at=filed,
                            filing_number=f"{filed.year}{province[unit]}{seq[filed.year]:05d}")
             rows.append(row)
         insert(Product, rows)
@@ -183,12 +184,12 @@ def build(n_products, rng):
             links += [{"product": pid, "patent": core, "core": True, "public": True},
                       {"product": pid, "patent": other, "core": False, "public": False}]
             audit.append({"actor": None, "actor_name": "单位", "object_type": "product", "object_id": pid,
-                          "event": "submit", "from_status": "draft", "to_status": "pending",
+                          "event": "submit", "from_status": ProductStatus.DRAFT, "to_status": ProductStatus.PENDING,
                           "created_at": submitted})
-            if status == "filed":
+            if status == ProductStatus.FILED:
                 audit.append({"actor": reviewer_id, "actor_name": "基准审核员", "object_type": "product",
-                              "object_id": pid, "event": "approve", "from_status": "pending",
-                              "to_status": "filed", "created_at": filed})
+                              "object_id": pid, "event": "approve", "from_status": ProductStatus.PENDING,
+                              "to_status": ProductStatus.FILED, "created_at": filed})
             else:
                 versions.append({"product": pid, "number": 1, "kind": "filing", "data": {
                     "fields": {"name": f"基准产品{pid}", "contribution_index": "35"},
@@ -257,8 +258,9 @@ def main():
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     from cli import migrate_to_head
-    from models import Product, db
+    from models import OutboxStatus, Product, db
     from seed import load_reference
+    from workflows import ProductStatus
 
     rng = random.Random(2026)
     with scratch_app(args.database_url, "zlcp_bench_review", keep=args.keep, JOBS_MODE="rq", REDIS_URL="",
@@ -270,7 +272,7 @@ def main():
             reviewer = build(args.products, rng)
             if kind == "PostgreSQL":
                 db.database.execute_sql("ANALYZE")
-            pending = [pid for (pid,) in Product.select(Product.id).where(Product.status == "pending")
+            pending = [pid for (pid,) in Product.select(Product.id).where(Product.status == ProductStatus.PENDING)
                        .order_by(Product.id).tuples()]
 
         bare = bare_client()
@@ -280,10 +282,11 @@ def main():
 
         n = args.requests
         detail_paths = [f"/admin/review_products/{pid}" for pid in rng.sample(pending, min(n, len(pending)))]
+        queue = "/admin/review_products/?status="
         pages = {
-            "queue 广东 + 38 (pending)": ["/admin/review_products/?status=pending&region=44&industry=38"],
-            "queue pending": ["/admin/review_products/?status=pending"],
-            "queue filed": ["/admin/review_products/?status=filed"],
+            "queue 广东 + 38 (pending)": [f"{queue}{ProductStatus.PENDING}&region=44&industry=38"],
+            "queue pending": [f"{queue}{ProductStatus.PENDING}"],
+            "queue filed": [f"{queue}{ProductStatus.FILED}"],
             "review page": detail_paths,
         }
         for paths in pages.values():  # warm-up
@@ -294,7 +297,7 @@ def main():
         for name, paths in pages.items():
             results[name] = measure(client, paths, n)
             counts[name] = queries_of(client, paths[0])
-        base50, base95 = results["bare route"]
+        _base50, base95 = results["bare route"]
         print(f"\n{'page (test client, ' + str(n) + ' requests)':<32} {'p50 ms':>8} {'p95 ms':>8} "
               f"{'p95 ×bare':>10} {'queries':>8}   target p95 ≤ 300 ms")
         for name, (p50, p95) in results.items():
@@ -313,7 +316,7 @@ def main():
             approved, skipped = product_review.bulk_approve(ids, actor)
             bulk = time.perf_counter() - start
             assert approved == len(ids) and not skipped, (approved, skipped[:3])
-            queued = [oid for (oid,) in Outbox.select(Outbox.id).where(Outbox.status == "pending").tuples()]
+            queued = [oid for (oid,) in Outbox.select(Outbox.id).where(Outbox.status == OutboxStatus.PENDING).tuples()]
             start = time.perf_counter()
             notifications.deliver(queued)
             deliver = time.perf_counter() - start

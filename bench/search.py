@@ -30,12 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _scratch import bare_client, scratch_app
 
 from bench.review_queue import HEAVY, REGIONS, insert, timed
+from workflows import PublicStatus
 
 UNITS = 2000
 QUERIES = ("电池", "锂离子电池", "机器人", "池", "光伏逆变器", "智能", "数控机床", "传感器", "bm", "BM-00012",
            "充电桩", "风力发电机叶片", "医用", "芯片封装", "水处理", "有限公司", "深圳", "轴承 齿轮", "不存在的东西",
            "制造")
-FILTERS = ({"province": "44"}, {"status": "recognised"}, {"industry": "C"}, {"industry": "38"},
+FILTERS = ({"province": "44"}, {"status": PublicStatus.RECOGNISED}, {"industry": "C"}, {"industry": "38"},
            {"year": "2025"}, {"province": "32", "industry": "C"})
 PREFIXES = ("智能", "高效", "新型", "便携式", "工业级", "高精度", "节能型", "一体化", "模块化", "")
 
@@ -58,6 +59,7 @@ def build(n_products, n_patents, rng):
     )
     from seed.demo_patents import SUBJECTS, companies, generate
     from seed.demo_products import credit_code
+    from workflows import ProductStatus, RecognitionStatus, UnitStatus
 
     ensure_roles()
     now = utcnow()
@@ -69,7 +71,7 @@ def build(n_products, n_patents, rng):
                  .tuples()]
         regions = rng.choices(REGIONS, weights=[HEAVY.get(r[:2], 1) for r in REGIONS], k=UNITS)
         names = companies(rng, UNITS)
-        insert(Unit, [{"user": users[i], "status": "approved", "credit_code": credit_code(regions[i], 100 + i),
+        insert(Unit, [{"user": users[i], "status": UnitStatus.APPROVED, "credit_code": credit_code(regions[i], 100 + i),
                        "name": names[i], "region_code": regions[i], "industry": "3911"} for i in range(UNITS)])
         units = [uid for (uid,) in Unit.select(Unit.id).order_by(Unit.id).tuples()]
     with timed(f"{n_patents:,} registry patents"):
@@ -86,7 +88,7 @@ def build(n_products, n_patents, rng):
             code, cname = rng.choice(classes)
             subject = rng.choice(SUBJECTS) if rng.random() < 0.6 else cname.removesuffix("制造")
             filed = now - timedelta(days=rng.randint(1, 1100))
-            rows.append({"unit": units[i % UNITS], "token": new_token(), "status": "filed",
+            rows.append({"unit": units[i % UNITS], "token": new_token(), "status": ProductStatus.FILED,
                          "name": f"{rng.choice(PREFIXES)}{subject}"[:100], "model": f"BM-{i:06d}",
                          "category": "0101010101", "industry": code, "trademark": rng.choice(("华芯", "安捷", "")),
                          "intro": f"本产品属于{cname}，采用自主专利技术，用于{rng.choice(SUBJECTS)}等场景。",
@@ -100,7 +102,8 @@ def build(n_products, n_patents, rng):
                                       filing_to=now.date())
         chosen = rng.sample(products, n_products // 10)
         insert(Recognition, [{"product": pid, "round": rnd, "token": new_token(),
-                              "status": "notice" if k % 2 else "recognised"} for k, pid in enumerate(chosen)])
+                              "status": RecognitionStatus.NOTICE if k % 2 else RecognitionStatus.RECOGNISED}
+                             for k, pid in enumerate(chosen)])
 
 
 def measure(fn, items, n):

@@ -229,7 +229,8 @@ def authenticate(identity, password):
             User.id == user.id
         ).execute()
         if locked:
-            raise AccountError({"identity": _l("密码错误次数过多，账号已锁定，请%(minutes)s分钟后再试", minutes=cfg["LOGIN_LOCK_MINUTES"])})
+            raise AccountError({"identity": _l("密码错误次数过多，账号已锁定，请%(minutes)s分钟后再试",
+                                               minutes=cfg["LOGIN_LOCK_MINUTES"])})
         left = cfg["LOGIN_MAX_FAILURES"] - failures
         raise AccountError({"password": _l("账号或密码不正确，还可尝试%(left)s次", left=left)})
     User.update(failed_logins=0, locked_until=None).where(User.id == user.id).execute()

@@ -45,6 +45,8 @@ from workflows import ProductStatus
 KINDS = {"发明": "invention", "实用新型": "utility", "外观设计": "design",
          "invention": "invention", "utility": "utility", "design": "design"}
 KIND_LABELS = {"invention": _l("发明"), "utility": _l("实用新型"), "design": _l("外观设计")}
+# A patent's legal status (法律状态) in the register and the import files: a vocabulary of its
+# own, not a workflow status ('pending' is 审中, 'expired' 届满), kept in Patent.legal_status.
 STATUSES = {"有效": "valid", "失效": "invalid", "届满": "expired", "审中": "pending",
             "valid": "valid", "invalid": "invalid", "expired": "expired", "pending": "pending"}
 STATUS_LABELS = {"valid": _l("有效"), "invalid": _l("失效"), "expired": _l("届满"), "pending": _l("审中")}

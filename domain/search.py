@@ -194,7 +194,7 @@ def _documents(product_ids):
                "province": province_of(p.unit.credit_code, p.unit.region_code), "year": year,
                "filed_at": p.filed_at}
         fields = {
-            "title": tokens(" ".join((p.name, p.model, p.trademark))),
+            "title": tokens(f"{p.name} {p.model} {p.trademark}"),
             "unit": tokens(" ".join([p.unit.name, *former.get(p.unit_id, ())])),
             "body": tokens(p.intro),
         }
@@ -450,8 +450,7 @@ def _products(ids):
             product = rows[pid]
             # (key, public): a public file is served by /files/<key>, others by the search's route
             product.main_image = images.get(pid)
-            product.public_status = statuses.get(pid, workflows.PublicStatus.FILED)
-            product.public_status_label = PUBLIC_STATUS_LABELS[product.public_status]
+            product.public_status = statuses.get(pid, workflows.PublicStatus.FILED)  # the status macro shows its label
             out.append(product)
     return out
 
@@ -503,7 +502,8 @@ def _facet_counts(toks, filters, section, category_parent):
         count = fn.COUNT(SQL("*"))
         if conds:
             count = count.filter(reduce(operator.and_, conds))
-        parts.append(Select([m], [Cast(Value(name), "TEXT").alias("facet"), Cast(column, "TEXT").alias("v"), count.alias("n")])
+        parts.append(Select([m], [Cast(Value(name), "TEXT").alias("facet"), Cast(column, "TEXT").alias("v"),
+                                  count.alias("n")])
                      .group_by(SQL("2")))
     query = reduce(lambda a, b: a.union_all(b), parts).with_cte(m)
     out = {name: {} for name in specs}

@@ -94,7 +94,8 @@ TEMPLATES = {
         "channels": (SMS, INBOX),
         "to": "unit",
         "title": _l("关联专利失效提醒"),
-        "text": _l("您的已备案产品“%(product)s”所关联的专利%(patents)s已失效，请关注；产品所关联的专利全部失效或者转让的，须撤销备案。"),
+        "text": _l("您的已备案产品“%(product)s”所关联的专利%(patents)s已失效，请关注；"
+                   "产品所关联的专利全部失效或者转让的，须撤销备案。"),
     },
     "update_approved": {
         "channels": (INBOX,),

@@ -16,7 +16,7 @@ from models import shanghai_time
 from public_site import api, auth, openapi, page_cache, product_pages, public, search_pages  # noqa: F401
 from public_site.portal import base as portal
 from public_site.portal import filing, messages, patents, verification  # noqa: F401
-from workflows import status_label
+from workflows import TEMPLATE_GLOBALS
 
 # code: (title, message, offer 返回上一页). CSRF failures are a 400 of their own.
 ERROR_PAGES = {
@@ -61,10 +61,10 @@ def init_app(app):
             "lang_url": lang_url,
             "site_name": app.config["SITE_NAME"],
             "unread_messages": notifications.unread_count(current_user),
-            "status_label": status_label,
             "field_label": units.field_label,
         }
 
+    app.jinja_env.globals.update(TEMPLATE_GLOBALS)  # status_label() and the status enums
     app.jinja_env.filters["beijing"] = shanghai_time
     app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.filters["wan"] = lambda v: "" if v is None else f"{v:,.2f}"  # 万元 amounts

@@ -42,7 +42,8 @@ def document(server_url):
                 "get": {
                     "operationId": "listProducts",
                     "summary": "公开产品列表",
-                    "description": "按 id 顺序分页；把上一页的 next_cursor 作为 cursor 取下一页，next_cursor 为 null 表示已到末页。",
+                    "description": "按 id 顺序分页；把上一页的 next_cursor 作为 cursor 取下一页，"
+                                   "next_cursor 为 null 表示已到末页。",
                     "parameters": [
                         _param("status", "状态：filed（已备案）、notice（公示中）、recognised（已认定）",
                                {"type": "string", "enum": list(search.PUBLIC_STATUS_LABELS)}),
@@ -77,7 +78,8 @@ def document(server_url):
                 "get": {
                     "operationId": "getProduct",
                     "summary": "公开产品详情",
-                    "description": "已撤销、已撤销认定、已过期的产品仍返回 200，但只含状态、产品名称和单位名称（public 为 false）。",
+                    "description": "已撤销、已撤销认定、已过期的产品仍返回 200，"
+                                   "但只含状态、产品名称和单位名称（public 为 false）。",
                     "parameters": [_param("token", "产品的公开标识（二维码和链接中的那一段）", {"type": "string"},
                                           location="path", required=True)],
                     "responses": {

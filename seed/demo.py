@@ -69,9 +69,10 @@ def load(password, products=DEMO_PRODUCTS):
         _load_demo_patents()
     load_products(password, count=products)
     site = current_app.config["SITE_URL"].rstrip("/")
-    lines.append("演示账号（密码均为 %s，可用 ZLCP_DEMO_PASSWORD 修改）：" % password)
+    lines.append(f"演示账号（密码均为 {password}，可用 ZLCP_DEMO_PASSWORD 修改）：")
     lines.append(f"  单位端   {site}/login        demo_unit（或手机号 13800138000）")
-    lines.append(f"  单位端   {site}/login        demo_unit2 … demo_unit{len(UNITS) + 1}（各地演示单位，均有已备案产品）")
+    lines.append(f"  单位端   {site}/login        demo_unit2 … demo_unit{len(UNITS) + 1}"
+                 "（各地演示单位，均有已备案产品）")
     for username, name, _roles in STAFF:
         lines.append(f"  管理后台 {site}/admin/login  {username}  {name}")
     return lines

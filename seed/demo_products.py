@@ -70,8 +70,10 @@ class DemoUnit:
 
 
 DEMO_UNIT_PRODUCTS = (
-    ("边缘计算服务器", "SF-E2000|SF-E3000", "3911", "服务器散热装置", "采用国产多核处理器与液冷散热结构，支持现场低时延推理"),
-    ("动力电池管理系统", "SF-BMS200|SF-BMS400", "3841", "电池管理系统", "实时采集电芯电压与温度并主动均衡，保障电池组安全"),
+    ("边缘计算服务器", "SF-E2000|SF-E3000", "3911", "服务器散热装置",
+     "采用国产多核处理器与液冷散热结构，支持现场低时延推理"),
+    ("动力电池管理系统", "SF-BMS200|SF-BMS400", "3841", "电池管理系统",
+     "实时采集电芯电压与温度并主动均衡，保障电池组安全"),
     ("锂离子电池储能模组", "SF-ESM5|SF-ESM10", "3841", "锂离子电池", "标准化储能模组，支持多簇并联与热失控预警"),
     ("储能变流器", "SF-PCS100|SF-PCS250", "3824", "储能变流器", "双向变流、并离网无缝切换，适配磷酸铁锂储能电池系统"),
     ("智能门锁", "SF-L8|SF-L9", "3969", "智能门锁", "集成3D人脸识别与半导体指纹识别，支持远程临时授权"),
@@ -92,7 +94,8 @@ UNITS = (
             ("高速SerDes接口芯片", "XY-S56|XY-S112", "3973", "高速串行接口电路", "单通道速率112Gbps，支持PAM4调制"),
             ("图像信号处理芯片", "XY-ISP8|XY-ISP9", "3973", "图像信号处理器", "支持4K HDR图像处理与多路摄像头输入"),
             ("边缘智能网关", "XY-GW300|XY-GW500", "3921", "边缘计算网关", "内置自研AI芯片，支持5G与工业以太网接入"),
-            ("国产化机架式服务器", "XY-SR2280|XY-SR4480", "3911", "服务器主板", "基于国产处理器的双路服务器，支持内存加密"),
+            ("国产化机架式服务器", "XY-SR2280|XY-SR4480", "3911", "服务器主板",
+             "基于国产处理器的双路服务器，支持内存加密"),
             ("工业控制计算机", "XY-IPC100|XY-IPC200", "3914", "工业控制计算机", "宽温无风扇设计，支持EtherCAT实时控制"),
             ("固态硬盘主控芯片", "XY-SSD4|XY-SSD5", "3973", "存储控制器", "支持PCIe 5.0接口与LDPC纠错"),
             ("电源管理芯片", "XY-PM6|XY-PM8", "3973", "电源管理电路", "多路DC-DC集成，转换效率95%以上"),
@@ -103,14 +106,17 @@ UNITS = (
         "上海蓝储新能源科技股份有限公司", "蓝储", "310115", "上海市浦东新区张江高科技园区祖冲之路888号", "3841",
         "孙立群", "周敏", "large", 260000, "产品已应用于电网侧储能、工商业储能和通信基站等场景。",
         (
-            ("磷酸铁锂储能电池", "LC-280Ah|LC-314Ah", "3841", "磷酸铁锂电池", "循环寿命超过8000次，适用于电网侧与工商业储能"),
+            ("磷酸铁锂储能电池", "LC-280Ah|LC-314Ah", "3841", "磷酸铁锂电池",
+             "循环寿命超过8000次，适用于电网侧与工商业储能"),
             ("液冷储能电池柜", "LC-C215|LC-C261", "3841", "储能电池柜", "采用液冷温控与簇级管理，电芯温差不超过3℃"),
-            ("集装箱式储能电池系统", "LC-S3.44|LC-S5.0", "3841", "储能电池系统", "单舱容量5MWh，集成消防与能量管理系统"),
+            ("集装箱式储能电池系统", "LC-S3.44|LC-S5.0", "3841", "储能电池系统",
+             "单舱容量5MWh，集成消防与能量管理系统"),
             ("户用储能锂电池", "LC-H5|LC-H10", "3841", "户用储能电池", "壁挂式安装，支持与光伏逆变器即插即用"),
             ("储能电池管理系统", "LC-BMS3|LC-BMS5", "3841", "电池管理系统", "三级架构，实现电池簇主动均衡与故障诊断"),
             ("光伏储能一体机", "LC-PV6|LC-PV12", "3825", "光伏逆变器", "集成MPPT控制与双向储能变流"),
             ("储能变流器", "LC-PCS500|LC-PCS630", "3824", "储能变流器", "支持构网型控制，并离网切换时间小于10毫秒"),
-            ("固态锂电池储能模组", "LC-SS50|LC-SS100", "3841", "固态电解质", "采用氧化物固态电解质，显著降低热失控风险"),
+            ("固态锂电池储能模组", "LC-SS50|LC-SS100", "3841", "固态电解质",
+             "采用氧化物固态电解质，显著降低热失控风险"),
             ("通信基站备用锂电池", "LC-T48|LC-T100", "3841", "备用电源", "48V模块化设计，可替代传统铅酸电池"),
             ("便携式储能电源", "LC-P1|LC-P2", "3841", "便携式电源", "内置磷酸铁锂电池，支持快充与多路交直流输出"),
         ),
@@ -121,12 +127,14 @@ UNITS = (
         (
             ("六轴工业机器人", "KRD-R6-20|KRD-R6-50", "3491", "工业机器人", "重复定位精度±0.02毫米，负载20至50千克"),
             ("协作机器人", "KRD-C5|KRD-C10", "3491", "协作机器人关节", "内置关节力矩传感器，支持拖动示教与碰撞检测"),
-            ("五轴联动立式加工中心", "KRD-V5-650|KRD-V5-850", "3421", "数控机床", "配备直驱转台，一次装夹完成复杂曲面加工"),
+            ("五轴联动立式加工中心", "KRD-V5-650|KRD-V5-850", "3421", "数控机床",
+             "配备直驱转台，一次装夹完成复杂曲面加工"),
             ("精密数控车床", "KRD-L200|KRD-L300", "3421", "数控车床主轴", "主轴径向跳动不超过1微米"),
             ("谐波减速器", "KRD-HD17|KRD-HD25", "3453", "谐波减速器", "传动精度小于30弧秒，适用于机器人关节"),
             ("RV减速器", "KRD-RV40|KRD-RV110", "3453", "RV减速器", "高刚性摆线针轮结构，额定寿命6000小时以上"),
             ("精密滚珠丝杠副", "KRD-BS32|KRD-BS40", "3425", "滚珠丝杠", "C3级精度，配预紧消隙结构"),
-            ("机器人视觉引导系统", "KRD-VS2|KRD-VS3", "4011", "视觉定位装置", "3D结构光相机配合手眼标定算法，定位精度0.1毫米"),
+            ("机器人视觉引导系统", "KRD-VS2|KRD-VS3", "4011", "视觉定位装置",
+             "3D结构光相机配合手眼标定算法，定位精度0.1毫米"),
             ("交流伺服电机", "KRD-SM750|KRD-SM1500", "3813", "伺服电机", "23位绝对值编码器，额定转速3000转每分钟"),
             ("激光导航自动导引车", "KRD-AGV500|KRD-AGV1000", "3439", "激光导航", "激光SLAM导航，停车精度±5毫米"),
         ),
@@ -151,7 +159,8 @@ UNITS = (
         "深圳锂源动力电池有限公司", "锂源", "440305", "广东省深圳市南山区西丽街道留仙大道1001号", "3841", "黄志明",
         "陈晓琳", "large", 320000, "产品已配套新能源乘用车、商用车和两轮电动车整车企业。",
         (
-            ("磷酸铁锂动力电池", "LY-LFP100|LY-LFP163", "3841", "磷酸铁锂电池", "采用刀片式结构，电池包体积利用率提升50%"),
+            ("磷酸铁锂动力电池", "LY-LFP100|LY-LFP163", "3841", "磷酸铁锂电池",
+             "采用刀片式结构，电池包体积利用率提升50%"),
             ("三元锂离子动力电池", "LY-NCM60|LY-NCM120", "3841", "三元正极材料", "高镍三元体系，能量密度达280Wh/kg"),
             ("动力电池模组", "LY-M12S|LY-M24S", "3841", "电池模组", "无模组端板设计，成组效率提升10%"),
             ("动力电池包", "LY-P60|LY-P90", "3841", "电池包壳体", "电芯到电池包一体化设计，底部防护满足IP68"),
@@ -249,7 +258,8 @@ UNITS = (
 
 AREA_CODES = {"11": "010", "31": "021", "32": "0512", "33": "0571", "44": "0755", "51": "028", "42": "027",
               "37": "0532", "34": "0551", "43": "0731"}
-OTHER_STATES = ("draft", "pending", "rejected", "revocation_pending", "revoked")
+PS = workflows.ProductStatus
+OTHER_STATES = (PS.DRAFT, PS.PENDING, PS.REJECTED, PS.REVOCATION_PENDING, PS.REVOKED)
 EXPORT_COUNTRIES = ("US", "DE", "JP", "KR", "GB", "FR", "SG", "AU", "IN", "BR", "VN", "TH", "MY", "ID",
                     "SA", "AE", "RU", "IT", "NL", "MX")
 REVOCATION_REASONS = ("该型号产品已停产，申请撤销备案。", "产品已升级换代，原型号不再生产销售。",
@@ -407,7 +417,7 @@ def plan(count, specs):
     rest = [state for state in OTHER_STATES for _ in range(per_state - 1)]
     others = max(len(specs) - 1, 1)
     states += [((1 + i % others) % len(specs), state) for i, state in enumerate(rest)]
-    states += [(i % len(specs), "filed") for i in range(max(count - len(states), 0))]
+    states += [(i % len(specs), PS.FILED) for i in range(max(count - len(states), 0))]
     used = [0] * len(specs)
     result = []
     for i, state in states:
@@ -434,7 +444,7 @@ def _products(pairs, count, rng, reviewer, admin):
     for n, (i, state, template, round_) in enumerate(schedule):
         unit, spec = pairs[i]
         product = _draft(unit, spec, template, round_, assets[unit.id], per_unit[i], rng, context)
-        if state != "draft" or n % 2 == 0:  # half the drafts stop after 产品信息
+        if state != PS.DRAFT or n % 2 == 0:  # half the drafts stop after 产品信息
             _attach(product, unit, template, n, rng)
         _advance(product, state, unit, reviewer, admin, rng, context)
     return len(schedule)
@@ -511,7 +521,7 @@ def _attach(product, unit, template, n, rng):
 
 def _advance(product, state, unit, reviewer, admin, rng, context):
     """Move a draft to `state` through the workflow, as its unit and the reviewer would."""
-    if state == "draft":
+    if state == PS.DRAFT:
         return
 
     def step(event, actor, reason=None):
@@ -523,15 +533,15 @@ def _advance(product, state, unit, reviewer, admin, rng, context):
                                + "；".join(str(e) for e in exc.errors)) from exc
 
     step("submit", unit.user)
-    if state == "pending":
+    if state == PS.PENDING:
         return
-    if state == "rejected":
+    if state == PS.REJECTED:
         step("reject", reviewer, reason=rng.choice(context["reasons"] or ["经济数据与证明材料不一致。"]))
         return
     step("approve", reviewer)
-    if state == "revocation_pending":
+    if state == PS.REVOCATION_PENDING:
         step("request_revocation", unit.user, reason=rng.choice(REVOCATION_REASONS))
-    elif state == "revoked":
+    elif state == PS.REVOKED:
         if rng.random() < 0.5:
             step("request_revocation", unit.user, reason=rng.choice(REVOCATION_REASONS))
             step("approve_revocation", reviewer)
@@ -615,8 +625,8 @@ def _pdf(text):
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+         b"/Resources << /Font << /F1 5 0 R >> >> >>"),
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]

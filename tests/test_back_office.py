@@ -77,7 +77,8 @@ def test_failed_notifications_are_listed_and_can_be_sent_again(client, make, log
     login(make.staff("admin"))
     html = client.get("/admin/outbox/?flt0_0=failed").get_data(as_text=True)
     assert "provider unreachable" in html and "发送失败" in html
-    admin_post(client, "/admin/outbox/action/", form_url="/admin/outbox/", data={"action": "retry", "rowid": [str(row.id)]})
+    admin_post(client, "/admin/outbox/action/", form_url="/admin/outbox/",
+               data={"action": "retry", "rowid": [str(row.id)]})
     assert Outbox.get_by_id(row.id).status == "sent"
 
 

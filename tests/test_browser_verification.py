@@ -28,7 +28,7 @@ def test_unit_verification_journey(page, live_server, make, tmp_path):
     RegistryEntry.create(credit_code=code, name="浏览器测试科技有限公司", registered_address="上海市浦东新区张江路1号",
                          legal_rep="孙八", legal_rep_phone="021-55555555")
     user = make.unit_user(username="Verify01")
-    reviewer = make.staff("reviewer", username="Review01")
+    make.staff("reviewer", username="Review01")  # signs in below
     licence = tmp_path / "营业执照.png"
     licence.write_bytes(make.png((300, 200)))
     fake = tmp_path / "诚信承诺书.pdf"

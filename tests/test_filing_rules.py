@@ -85,7 +85,7 @@ def test_submit_rules_list_every_problem(db_session, make):
         ("patents", f"case-{link.patent_id}"), ("materials", "certification")]
     number = link.patent.display_number
     assert problems == [
-        "产品信息：年份应在1985到%s之间" % today_shanghai().year,
+        f"产品信息：年份应在1985到{today_shanghai().year}之间",
         "请上传产品主图",
         "请至少标记一项核心专利",
         f"专利{number}已失效，产品备案的专利应当是维持有效的中国专利",

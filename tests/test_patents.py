@@ -29,7 +29,8 @@ def write_csv(path, rows):
 
 
 def row(n, holders, status="有效", kind="发明", digit="1"):
-    return [number(n, digit), f"一种测试装置{n}", kind, ";".join(holders), "2021-03-01", "2022-01-05", status, "2041-03-01"]
+    return [number(n, digit), f"一种测试装置{n}", kind, ";".join(holders), "2021-03-01", "2022-01-05", status,
+            "2041-03-01"]
 
 
 def test_real_patent_number_and_its_one_digit_corruptions(app):

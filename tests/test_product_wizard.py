@@ -73,7 +73,8 @@ def test_patent_flags_are_saved_and_a_litigated_patent_needs_its_case_number(cli
     saved = ProductPatent.get_by_id(link.id)
     assert (saved.public, saved.core, saved.litigated) == (True, False, True)  # kept as ticked
     resp = client.post(f"/portal/products/{product.id}/patents",
-                       data={f"core-{pid}": "1", f"litigated-{pid}": "1", f"case-{pid}": "4W112233", "goto": "materials"})
+                       data={f"core-{pid}": "1", f"litigated-{pid}": "1", f"case-{pid}": "4W112233",
+                             "goto": "materials"})
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/products/{product.id}/materials")
     saved = ProductPatent.get_by_id(link.id)
     assert (saved.public, saved.core, saved.litigated, saved.case_number) == (False, True, True, "4W112233")

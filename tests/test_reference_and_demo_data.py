@@ -26,7 +26,8 @@ def test_gbt4754_is_loaded_in_full(db_session):
 def test_lists_countries_and_templates_are_loaded(db_session):
     assert Country.get_by_id("US").name_zh == "美国"
     assert not Country.select().where(Country.code == "CN").exists()
-    assert [n for _c, n in Option.choices("unit_type")] == ["企业", "事业单位", "社会组织", "高等院校", "科研院所", "其他"]
+    assert [n for _c, n in Option.choices("unit_type")] == ["企业", "事业单位", "社会组织", "高等院校", "科研院所",
+                                                            "其他"]
     assert [n for _c, n in Option.choices("enterprise_size")] == ["大型", "中型", "小型", "微型"]
     assert ReasonTemplate.select().where(ReasonTemplate.scope == "product_filing").count() >= 5
     assert "本平台不承担与之相关的任何法律责任" in Page.get_by_id("agreement").body

@@ -72,7 +72,8 @@ def test_unit_verifies_is_rejected_corrects_and_is_approved(client, make, login)
     queue = client.get("/admin/review_units/").get_data(as_text=True)
     assert "深圳市测试科技有限公司" in queue
     detail = client.get(f"/admin/review_units/{unit.id}").get_data(as_text=True)
-    assert "营业执照.png" in detail and "单位年度总成本" in detail and "上传的营业执照或组织机构代码证扫描件不清晰" in detail
+    assert "营业执照.png" in detail and "单位年度总成本" in detail
+    assert "上传的营业执照或组织机构代码证扫描件不清晰" in detail
     resp = client.post(f"/admin/review_units/{unit.id}", data={"event": "reject", "reason": ""})
     assert Unit.get_by_id(unit.id).status == "pending"  # a rejection needs a reason
     client.post(f"/admin/review_units/{unit.id}", data={
@@ -197,7 +198,8 @@ def test_registry_entries_import_from_csv_by_command_and_upload(app, client, mak
     path.write_text("credit_code,name,registered_address,legal_rep,legal_rep_phone\n"
                     f"{good},导入测试有限公司,深圳市福田区,吴一,0755-1\n{bad},坏代码公司,,,\n", encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["zlcp", "import-registry", str(path)])
-    assert "已导入工商登记信息 1 条，错误 1 条" in result.output and "第3行：统一社会信用代码校验位不正确" in result.output
+    assert "已导入工商登记信息 1 条，错误 1 条" in result.output
+    assert "第3行：统一社会信用代码校验位不正确" in result.output
     assert RegistryEntry.get(RegistryEntry.credit_code == good).name == "导入测试有限公司"
     login(make.staff("reviewer"))
     path.write_text("credit_code,name,registered_address,legal_rep,legal_rep_phone\n"

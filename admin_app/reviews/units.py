@@ -24,6 +24,7 @@ from models import (
     UnitChangeRequest,
     last_fiscal_year,
 )
+from workflows import ChangeStatus, UnitStatus
 
 
 def _date_filter(query, field):
@@ -40,7 +41,7 @@ class VerificationReviewView(ReviewView):
 
     @expose("/")
     def index(self):
-        query = Unit.select().where(Unit.status == "pending")
+        query = Unit.select().where(Unit.status == UnitStatus.PENDING)
         unit_type = request.args.get("type", "")
         if unit_type:
             query = query.where(Unit.unit_type == unit_type)
@@ -75,7 +76,7 @@ class ChangeReviewView(ReviewView):
 
     @expose("/")
     def index(self):
-        query = UnitChangeRequest.select().where(UnitChangeRequest.status == "pending")
+        query = UnitChangeRequest.select().where(UnitChangeRequest.status == ChangeStatus.PENDING)
         query = _date_filter(query, UnitChangeRequest.submitted_at)
         rows = list(query.order_by(UnitChangeRequest.submitted_at, UnitChangeRequest.id))
         return self.render("admin/review_changes.html", rows=rows, args=request.args)

@@ -38,16 +38,16 @@ from workflows import ProductStatus
 
 OBJECT_TYPE = "product"  # ReviewClaim.object_type of product filings
 
-# The states a reviewer works through (the queue's tabs), each with the time shown and
-# filtered on — when the unit submitted, asked for revocation (the status change stamps
-# updated_at; filed data is locked), or when the product was filed — and the order, oldest
-# first. The 已备案 list (where an administrator finds a product to revoke) runs to 100,000s
-# of rows: it goes in id order, which the status index yields without sorting.
+# The states a reviewer works through (the queue's tabs, named by the workflow's labels), each
+# with the time shown and filtered on — when the unit submitted, asked for revocation (the
+# status change stamps updated_at; filed data is locked), or when the product was filed — and
+# the order, oldest first. The 已备案 list (where an administrator finds a product to revoke)
+# runs to 100,000s of rows: it goes in id order, which the status index yields without sorting.
+QueueState = namedtuple("QueueState", "time_field time_label order")
 QUEUE_STATES = {
-    ProductStatus.PENDING: (_l("待审核"), Product.submitted_at, _l("提交时间"), Product.submitted_at),
-    ProductStatus.REVOCATION_PENDING: (_l("撤销审核中"), Product.updated_at, _l("申请撤销时间"),
-                                       Product.updated_at),
-    ProductStatus.FILED: (_l("已备案"), Product.filed_at, _l("备案时间"), Product.id),
+    ProductStatus.PENDING: QueueState(Product.submitted_at, _l("提交时间"), Product.submitted_at),
+    ProductStatus.REVOCATION_PENDING: QueueState(Product.updated_at, _l("申请撤销时间"), Product.updated_at),
+    ProductStatus.FILED: QueueState(Product.filed_at, _l("备案时间"), Product.id),
 }
 
 # Every field of a filing with the manual's label, in the form's order.
@@ -96,7 +96,7 @@ def queue_query(status, args):
         .switch(Product)
         .join(Industry, JOIN.LEFT_OUTER)
     )
-    order = QUEUE_STATES.get(status, QUEUE_STATES[ProductStatus.PENDING])[3]
+    order = QUEUE_STATES.get(status, QUEUE_STATES[ProductStatus.PENDING]).order
     return _filtered(query, status, args).order_by(order, Product.id)  # never null in its state
 
 
@@ -109,7 +109,7 @@ def queue_count(status, args):
 
 
 def _filtered(query, status, args):
-    time_field = QUEUE_STATES.get(status, QUEUE_STATES[ProductStatus.PENDING])[1]
+    time_field = QUEUE_STATES.get(status, QUEUE_STATES[ProductStatus.PENDING]).time_field
     query = query.where(Product.status == status)
     region = (args.get("region") or "").strip()
     if region:
@@ -402,5 +402,5 @@ def _number(value):
 
 def queue_time(product, status):
     """The time that orders the product in its queue, as Beijing time text."""
-    field = QUEUE_STATES.get(status, QUEUE_STATES[ProductStatus.PENDING])[1]
+    field = QUEUE_STATES.get(status, QUEUE_STATES[ProductStatus.PENDING]).time_field
     return shanghai_time(getattr(product, field.name))

@@ -74,7 +74,8 @@ def clean_product_info(data):
     take("gtin", validators.gtin13, required=False)
     take("name", lambda v: _text(v, 100), label=_l("产品名称"))
     take("model", lambda v: _text(v, 100), label=_l("规格型号"))
-    take("category", lambda v: _exists(ProductCategory, v.split(" ")[0], _l("请从列表中选择产品分类")), label=_l("产品分类"), choose=True)
+    take("category", lambda v: _exists(ProductCategory, v.split(" ")[0], _l("请从列表中选择产品分类")),
+         label=_l("产品分类"), choose=True)
     take("industry", lambda v: _exists(Industry, v.split(" ")[0], _l("请从列表中选择产品所属行业")),
          label=_l("产品所属行业"), choose=True)
     take("trademark", lambda v: _text(v, 100), required=False)
@@ -294,7 +295,8 @@ def pre_review_checks(product, facts=None):
             _l("产品出口额不超过产品销售额"), level=FAIL)
     if product.contribution_method == "method1":
         computed = method1_index(product.ip_investment, product.last_year_cost, product.method_k)
-        if computed is None or product.contribution_index is None or abs(computed - product.contribution_index) > Decimal("0.01"):
+        if (computed is None or product.contribution_index is None
+                or abs(computed - product.contribution_index) > Decimal("0.01")):
             checks.append(Check(WARN, _l("专利市场贡献指数与方法一计算结果不一致")))
         else:
             checks.append(Check(PASS, _l("方法一计算正确")))

@@ -20,13 +20,19 @@ def _plain(value):
     return value
 
 
-def product_snapshot(product):
-    """Everything the unit filed, as JSON-ready data (fields, patents, files)."""
+def product_fields(product):
+    """The product's DATA_FIELDS as JSON-ready values (a code for a reference, text for a decimal)."""
     fields = {}
     for name in DATA_FIELDS:
         f = Product._meta.fields[name]
         value = getattr(product, f.name + "_id") if hasattr(f, "rel_model") else getattr(product, name)
         fields[name] = _plain(value)
+    return fields
+
+
+def product_snapshot(product):
+    """Everything the unit filed, as JSON-ready data (fields, patents, files)."""
+    fields = product_fields(product)
     patents = [
         {"patent_id": link.patent_id, "number": link.patent.display_number, "public": link.public,
          "core": link.core, "litigated": link.litigated, "case_number": link.case_number}

@@ -55,12 +55,21 @@ def require_unit():
     return None
 
 
-def _menu_label(endpoint):
+def _menu_entries():
     for entry, value in MENU:
-        for child, label in (value if isinstance(value, tuple) else ((entry, value),)):
-            if child == endpoint:
-                return label
-    return None
+        yield from (value if isinstance(value, tuple) else ((entry, value),))
+
+
+def page_name(endpoint):
+    """The menu's name of the page an endpoint belongs to: its own entry, else the entry
+    whose view lives in the same module (手动新增专利 → 专利信息管理)."""
+    views = current_app.view_functions
+    labels = dict(_menu_entries())
+    if endpoint in labels:
+        return labels[endpoint]
+    module = getattr(views.get(endpoint), "__module__", None)
+    return next((label for e, label in labels.items() if e in views and views[e].__module__ == module),
+                _l("管理中心"))
 
 
 def verified(view):
@@ -70,8 +79,7 @@ def verified(view):
     def gated(*args, **kwargs):
         unit = current_unit()
         if unit.status != UnitStatus.APPROVED:
-            title = _menu_label(request.endpoint) or _l("管理中心")
-            return render_template("portal/locked.html", title=title, unit=unit), 403
+            return render_template("portal/locked.html", title=page_name(request.endpoint), unit=unit), 403
         return view(*args, **kwargs)
 
     return gated

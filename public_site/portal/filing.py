@@ -1,7 +1,18 @@
 """Portal: 产品备案管理 — the list with its tabs, 填报 (a new draft), the three-step wizard
 产品信息 / 专利信息 / 证明材料 (saved at every step and autosaved while typing), the
-self-check panel, 提交审核, and revocation (申请撤销备案, 确认撤销)."""
+self-check panel, 提交审核, and revocation (申请撤销备案, 确认撤销).
 
+The views parse the request and call the drafts service (domain.filing.drafts), which owns
+every write of a draft. A step's form carries the draft's version and `base`, the stored
+values it showed. A save from a page read before another window's save: if a value this page
+shows was changed there and differs from this page's, nothing is written and the page is told,
+with the other value at each such field (409); if not (the other window worked on another
+step, or only this page changed those fields) it is written on top. A save after 提交审核
+changes nothing and says so (409).
+"""
+
+import json
+from decimal import Decimal
 from functools import lru_cache
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
@@ -12,9 +23,11 @@ from pypinyin import lazy_pinyin
 
 import workflows
 from domain import patents, transitions, visibility
+from domain.filing import drafts
 from domain.filing import reference as rate_reference
 from domain.filing import review as product_review
 from domain.filing import rules as filing_rules
+from domain.filing.snapshots import product_fields, product_snapshot
 from infra import storage
 from models import (
     AuditLog,
@@ -26,10 +39,8 @@ from models import (
     ProductCategory,
     ProductFile,
     ProductPatent,
-    UnitPatent,
     count_by,
     shanghai_time,
-    utcnow,
 )
 from public_site.portal.base import bp, current_unit, owned
 
@@ -68,22 +79,86 @@ LIST_PAGE = 20
 REVOCATION_REASON_MAX = 500
 
 
-
 def _own_product(product_id):
     return owned(Product, product_id)
-
-
-def _editable_or_409(product):
-    if product.status not in EDITABLE:
-        abort(409, description=_l("已提交或已备案的信息已锁定，不能修改。"))
 
 
 def _autosave():
     return request.headers.get("X-Autosave") == "1" or request.args.get("autosave") == "1"  # fetch / beacon
 
 
-def _touch(product, **values):
-    Product.update(**values, updated_at=utcnow()).where(Product.id == product.id).execute()
+def _expected():
+    """The draft version the page was read at (the form's hidden field); None: a request
+    without one just writes."""
+    return request.form.get("version", type=int)
+
+
+def _sent_base():
+    """The stored values the page was showing when it was read (the form's hidden `base`, a
+    step's values as _base_of gives them), or None."""
+    try:
+        base = json.loads(request.form.get("base") or "null")
+    except ValueError:
+        return None
+    return base if isinstance(base, dict) else None
+
+
+class PageConflict(Exception):
+    """Another window or device saved the draft since this page was read, and a value this
+    page shows differs from what it saved: `theirs` {field: the other value as shown},
+    `notes` about rows linked or unlinked there; `version` and `current` as saved."""
+
+    def __init__(self, refused, theirs, notes=()):
+        super().__init__(str(refused.message))
+        self.message, self.version, self.current = refused.message, refused.version, refused.current
+        self.theirs, self.notes = theirs, list(notes)
+
+
+def _first_write(write, differences, retry=True):
+    """The request's first write, at the page's version. If another window saved meanwhile
+    and nothing this page shows differs from what it saved (it changed another step, or the
+    same values), the write goes on top of that save; otherwise PageConflict."""
+    expected, refused = _expected(), None
+    for _attempt in range(3):
+        try:
+            return write(expected)
+        except drafts.DraftConflict as exc:
+            theirs, notes = differences(exc.current)
+            if theirs or notes or not retry:
+                raise PageConflict(exc, theirs, notes) from exc
+            expected, refused = exc.version, exc
+    raise PageConflict(refused, {}, [])  # saved again and again elsewhere meanwhile: say so
+
+
+def _page_conflict(exc, differences):
+    """A DraftConflict of a later write of the request (the page's values against the draft now)."""
+    return exc if isinstance(exc, PageConflict) else PageConflict(exc, *differences(exc.current))
+
+
+def _locked(exc):
+    """A save that arrived after 提交审核 (or on a filed product): nothing was written."""
+    if _autosave():
+        return jsonify(locked=True, message=_("已提交或已备案的信息已锁定，本页的修改未保存。")), 409
+    abort(409, description=exc.message)
+
+
+def _conflict_json(step, conflict):
+    """Autosave's answer when another window saved first: the other values by field, the
+    version they belong to and the page's new base."""
+    message = "".join([str(conflict.message), _("请核对标出的字段，点击“保存”将以本页内容为准。"),
+                       *map(str, conflict.notes)])
+    return jsonify(conflict=True, message=message, theirs=conflict.theirs, version=conflict.version,
+                   base=_base_of(step, conflict.current)), 409
+
+
+def _banner(conflict, kinds=(), submit_asked=False):
+    """What the conflict banner says besides the message (templates/portal/_wizard.html)."""
+    dropped = any(f and f.filename for kind in kinds for f in request.files.getlist(kind))
+    return {"notes": [str(n) for n in conflict.notes], "uploads_dropped": dropped, "submit_asked": submit_asked}
+
+
+CHECKED = {True: _l("已勾选"), False: _l("未勾选")}
+MATERIAL_FLAGS = ("special_industry", "compulsory_cert")  # step 3's two boxes
 
 
 def filing_blockers(unit):
@@ -101,8 +176,8 @@ def filing_blockers(unit):
 @bp.get("/products")
 def products():
     unit = current_unit()
-    tab = request.args.get("tab", "draft")
-    statuses = dict((key, st) for key, _label, st in TABS).get(tab)
+    tab = request.args.get("tab", S.DRAFT)
+    statuses = {key: st for key, _label, st in TABS}.get(tab)
     if statuses is None:
         abort(404)
     counts = count_by(Product.select().where(Product.unit == unit), Product.status)
@@ -134,7 +209,7 @@ def product_new():
         for message, _endpoint in blockers:
             flash(message, "warning")
         return redirect(url_for("portal.products"))
-    product = Product.create(unit=unit)
+    product = drafts.open_new(unit)  # an untouched empty draft of the unit's if there is one
     return redirect(url_for("portal.product_info", product_id=product.id))
 
 
@@ -148,9 +223,10 @@ def _files_by_kind(product):
     return grouped
 
 
-def _take_files(product, kinds):
+def _take_files(draft, product, kinds, version):
     """Store every acceptable upload of the step's file fields at once; a bad file is
-    reported at its field and does not stop the others. Returns {kind: message}."""
+    reported at its field and does not stop the others. Returns ({kind: message}, the
+    draft's version after the last write)."""
     errors = {}
     for kind in kinds:
         allowed, several, _accept = UPLOADS[kind]
@@ -164,23 +240,20 @@ def _take_files(product, kinds):
             except storage.UploadError as exc:
                 problems.append(str(exc.message))
                 continue
-            if not several:  # 产品主图: the new one replaces the old
-                ProductFile.delete().where(ProductFile.product == product, ProductFile.kind == kind).execute()
-            last = product.files.where(ProductFile.kind == kind).count()
-            ProductFile.create(product=product, file=stored, kind=kind, sort=last)
+            version = draft.add_file(kind, stored, expected=version).version  # 产品主图 replaces the old
         if problems:
             errors[kind] = "；".join(problems)
-    return errors
+    return errors, version
 
 
-def _remove_file(product):
+def _remove_file(draft, version):
     """The 移除 button of a thumbnail or file: unlink it from this draft (earlier
-    submitted versions keep their copy)."""
+    submitted versions keep their copy). Returns (removed, the draft's version)."""
     file_id = request.form.get("remove_file", type=int)
     if file_id is None:
-        return False
-    removed = ProductFile.delete().where(ProductFile.id == file_id, ProductFile.product == product).execute()
-    return bool(removed)
+        return False, version
+    written = draft.remove_file(file_id, expected=version)
+    return bool(written.count), written.version
 
 
 def _rejection(product):
@@ -191,21 +264,29 @@ def _rejection(product):
                                     AuditLog.event == "reject").order_by(AuditLog.id.desc()).first())
 
 
-def _render_step(step, product, **context):
+def _render_step(step, product, version=None, base=None, **context):
+    """A step's page. The form carries `version` and `base`: those of this request's last
+    write, or after a conflict those of the values the page shows as the other window's."""
     product = Product.get_by_id(product.id)  # fresh status and save time
+    context.setdefault("theirs", {})
+    context.setdefault("conflict", None)
     return render_template(
         f"portal/product_{step}.html", product=product, step=step, steps=STEPS,
         editable=product.status in EDITABLE, files=_files_by_kind(product), uploads=UPLOADS,
-        file_labels=filing_rules.FILE_KINDS, rejection=_rejection(product), **context,
+        file_labels=filing_rules.FILE_KINDS, rejection=_rejection(product),
+        version=product.version if version is None else version,
+        base=_base_of(step, _stored(step, product)) if base is None else base, **context,
     )
 
 
-def _after_save(product, step, errors, extra=None):
-    """Autosave answers JSON; otherwise 下一步 goes on, 保存 stays, errors re-render."""
+def _after_save(product, step, errors, version, extra=None):
+    """Autosave answers JSON (with the new version and base); otherwise 下一步 goes on, 保存
+    stays, errors re-render."""
     if _autosave():
         # What was typed and not kept; a required field not reached yet is no news while typing.
         fresh = Product.get_by_id(product.id)
-        return jsonify(saved_at=shanghai_time(fresh.updated_at, "%H:%M:%S"),
+        return jsonify(saved_at=shanghai_time(fresh.updated_at, "%H:%M:%S"), version=version,
+                       base=_base_of(step, _stored(step, fresh)),
                        errors={k: str(v) for k, v in errors.items() if request.form.get(k, "").strip()})
     if errors:
         return None
@@ -216,20 +297,97 @@ def _after_save(product, step, errors, extra=None):
     return redirect(url_for(STEP_ENDPOINTS[step], product_id=product.id) + (extra or ""))
 
 
+def _stored(step, product):
+    """What a step's base needs of the stored draft, in the snapshot's shape."""
+    return product_snapshot(product) if step == "patents" else {"fields": product_fields(product)}
+
+
+def _base_of(step, current):
+    """A step's stored values as its page holds them (snapshot shape in): step 1's fields as
+    form text, step 2's flags by patent, step 3's two boxes."""
+    if step == "info":
+        return _form_texts(current["fields"])
+    if step == "patents":
+        return {str(e["patent_id"]): {k: e[k] for k in ("public", "core", "litigated", "case_number")}
+                for e in current["patents"]}
+    return {name: bool(current["fields"][name]) for name in MATERIAL_FLAGS}
+
+
 # ---------------------------------------------------------------- step 1: 产品信息
+
+INFO_FIELDS = ("gtin", "name", "model", "category", "industry", "trademark", "intro", "purpose", "purpose_other",
+               "export_countries", "export_other", "first_year", *(n for n, _ in filing_rules.MONEY),
+               "market_share", "gross_margin", "contribution_method", "method_k", "method_explanation",
+               "contribution_index")
+NUMBERS = {*(n for n, _ in filing_rules.MONEY), "market_share", "gross_margin", "method_k", "contribution_index"}
+
+
+def _form_texts(fields):
+    """Step 1's fields (JSON-ready values, as product_fields gives them) as the form shows
+    them: text, a code with its name, the list of country codes."""
+    data = {}
+    for name in INFO_FIELDS:
+        value = fields.get(name)
+        if name == "export_countries":
+            data[name] = list(value or [])
+        elif value is None or value == "":
+            data[name] = ""
+        elif name in ("category", "industry"):
+            model = ProductCategory if name == "category" else Industry
+            row = model.get_or_none(model.code == value)
+            data[name] = f"{value} {row.name}" if row else str(value)
+        elif name in NUMBERS:
+            data[name] = filing_rules.decimal_text(Decimal(str(value)))
+        else:
+            data[name] = str(value)
+    return data
 
 
 def _info_form(product):
-    data = {}
-    for name in ("gtin", "name", "model", "trademark", "intro", "purpose", "purpose_other", "export_other",
-                 "first_year", *(n for n, _ in filing_rules.MONEY), "market_share", "gross_margin",
-                 "contribution_method", "method_k", "method_explanation", "contribution_index"):
-        value = getattr(product, name)
-        data[name] = "" if value is None else filing_rules.decimal_text(value)
-    data["category"] = f"{product.category_id} {product.category.name}" if product.category_id else ""
-    data["industry"] = f"{product.industry_id} {product.industry.name}" if product.industry_id else ""
-    data["export_countries"] = product.export_countries or []
-    return data
+    return _form_texts(product_fields(product))
+
+
+def _shown(name, text):
+    """A step-1 value as a reader reads it (the option's name, not its code)."""
+    if not text:
+        return _("（空）")
+    if name == "purpose":
+        return Option.name_of("filing_purpose", text)
+    if name == "contribution_method":
+        return str(filing_rules.METHODS.get(text, text))
+    if name == "export_countries":
+        names = Country.names(text)
+        return "、".join(names.get(code) or (_("其他") if code == "other" else code) for code in text)
+    return text
+
+
+def _same_text(a, b):
+    a, b = ("" if a is None else a), ("" if b is None else b)
+    if isinstance(a, list) or isinstance(b, list):
+        return list(a or []) == list(b or [])
+    return str(a).strip() == str(b).strip()
+
+
+def _info_differences(data, values, errors, fields, base):
+    """{field: the other window's value as shown} where the stored fields differ from what
+    this page sent (the cleaned values compared, or the text of a field either side has
+    wrong) — except a field still as this page was showing it (`base`): only this page
+    changed that one."""
+    theirs_form = _form_texts(fields)
+    theirs_values, theirs_errors = filing_rules.clean_product_info(theirs_form)
+    differing = {}
+    for name in INFO_FIELDS:
+        if name not in data:
+            continue  # not on the page that was sent
+        if base is not None and name in base and _same_text(base[name], theirs_form[name]):
+            continue
+        if name in errors or name in theirs_errors:
+            same = _same_text(data.get(name), theirs_form[name])
+        else:
+            same = values.get(name) == theirs_values.get(name)
+        if not same:
+            differing[name] = _shown(name, theirs_form[name])
+    return differing
 
 
 @bp.route("/products/<int:product_id>/info", methods=["GET", "POST"])
@@ -237,35 +395,54 @@ def product_info(product_id):
     """Wizard step 1: 产品信息. Every valid value is saved as the draft; the invalid ones stay
     in the form with their messages; images are stored as soon as they are chosen."""
     product = _own_product(product_id)
-    errors = {}
+    errors, theirs, conflict, version, base = {}, {}, None, None, None
     form = _info_form(product)
     if request.method == "POST":
-        _editable_or_409(product)
         data = request.form.to_dict()
+        for hidden in ("version", "base"):
+            data.pop(hidden, None)
         data["export_countries"] = request.form.getlist("export_countries")
         values, errors = filing_rules.clean_product_info(data)
         good = {k: v for k, v in values.items() if k not in errors and v is not None}
         # A cleared optional field is saved cleared, too.
         good.update({k: v for k, v in values.items() if v is None and k not in errors
                      and k in data and not data.get(k, "").strip()})
-        _touch(product, **_storable(good))
-        if not _autosave():
-            errors.update(_take_files(product, STEP_UPLOADS["info"]))
-            if _remove_file(product) and not errors:
-                flash(_("已移除。"), "success")
-                return redirect(url_for("portal.product_info", product_id=product.id) + "#images")
-        response = _after_save(product, "info", errors)
-        if response is not None:
-            return response
+        sent_base = _sent_base()
+
+        def differences(current):
+            return _info_differences(data, values, errors, current["fields"], sent_base), []
+
+        draft = drafts.ProductDraft(product)
+        try:
+            version = _first_write(lambda v: draft.save_fields(good, expected=v).version, differences)
+            if not _autosave():
+                file_errors, version = _take_files(draft, product, STEP_UPLOADS["info"], version)
+                errors.update(file_errors)
+                removed, version = _remove_file(draft, version)
+                if removed and not errors:
+                    flash(_("已移除。"), "success")
+                    return redirect(url_for("portal.product_info", product_id=product.id) + "#images")
+        except drafts.DraftLocked as exc:
+            return _locked(exc)
+        except (drafts.DraftConflict, PageConflict) as exc:
+            refused = _page_conflict(exc, differences)
+            if _autosave():
+                return _conflict_json("info", refused)
+            theirs, conflict = refused.theirs, _banner(refused, kinds=STEP_UPLOADS["info"])
+            version, base = refused.version, _base_of("info", refused.current)
+        else:
+            response = _after_save(product, "info", errors, version)
+            if response is not None:
+                return response
         form = {**data}
     return _render_step(
-        "info", product, form=form, errors=errors,
+        "info", product, version=version, base=base, form=form, errors=errors, theirs=theirs, conflict=conflict,
         purposes=Option.choices("filing_purpose"), countries=countries_by_pinyin(),
         industries=Industry.select().where(Industry.level == 4).order_by(Industry.code),
         categories=category_matches(form.get("category", "")), methods=filing_rules.METHODS,
         labels={**product_review.FIELD_LABELS, **filing_rules.FILE_KINDS},
         money=filing_rules.MONEY, rate_reference=rate_reference.current(),
-    ), (400 if errors else 200)
+    ), (409 if conflict else 400 if errors else 200)
 
 
 CATEGORY_LIMIT = 50
@@ -296,13 +473,6 @@ def category_search():
                     for c in rows])
 
 
-def _storable(values):
-    """Column values: nullable text columns store '' rather than NULL."""
-    text = {"gtin", "name", "model", "trademark", "intro", "purpose", "purpose_other", "export_other",
-            "contribution_method", "method_explanation"}
-    return {k: ("" if v is None and k in text else v) for k, v in values.items()}
-
-
 # ---------------------------------------------------------------- step 2: 专利信息
 
 
@@ -324,44 +494,100 @@ def _at_fields(problems):
     return {field: problem.at_field or problem.message for field, problem in problems.items()}
 
 
+FLAG_FIELDS = ("public", "core", "litigated", "case")
+
+
+def _posted_flags():
+    """{patent id: flags} of the rows the page sent (a row's 案件编号 box is always sent; an
+    unticked box is not), so a patent linked meanwhile in another window is left alone."""
+    pids = set()
+    for key in request.form:
+        prefix, _sep, pid = key.rpartition("-")
+        if prefix in FLAG_FIELDS and pid.isdigit():
+            pids.add(int(pid))
+    return {pid: {"public": bool(request.form.get(f"public-{pid}")), "core": bool(request.form.get(f"core-{pid}")),
+                  "litigated": bool(request.form.get(f"litigated-{pid}")),
+                  "case_number": request.form.get(f"case-{pid}", "").strip()[:drafts.CASE_NUMBER_MAX]}
+            for pid in sorted(pids)}
+
+
+def _patent_differences(flags, stored, base):
+    """({field: the other window's value} where a row's flags differ from this page's and
+    were changed since the page was read (`base`), [notes on rows linked or unlinked in the
+    other window])."""
+    theirs, notes = {}, []
+    saved = {entry["patent_id"]: entry for entry in stored}
+    for pid, mine in flags.items():
+        entry = saved.get(pid)
+        if entry is None:
+            continue
+        seen = base.get(str(pid)) if base else None
+        values = {**{flag: bool(entry[flag]) for flag in ("public", "core", "litigated")},
+                  "case_number": entry["case_number"] or ""}
+        for key, value in values.items():
+            if value == mine[key] or (isinstance(seen, dict) and seen.get(key) == value):
+                continue
+            field = f"{'case' if key == 'case_number' else key}-{pid}"
+            theirs[field] = (value or _("（空）")) if key == "case_number" else str(CHECKED[value])
+    gone = [pid for pid in flags if pid not in saved]
+    if gone:
+        numbers = [n for (n,) in Patent.select(Patent.display_number).where(Patent.id.in_(gone)).tuples()]
+        notes.append(_("其他窗口已取消关联：%(numbers)s。", numbers="、".join(numbers)))
+    added = [entry["number"] for pid, entry in saved.items()
+             if pid not in flags and (base is None or str(pid) not in base)]
+    if added and (flags or base):
+        notes.append(_("其他窗口新关联了：%(numbers)s。", numbers="、".join(added)))
+    return theirs, notes
+
+
 @bp.route("/products/<int:product_id>/patents", methods=["GET", "POST"])
 def product_patents(product_id):
     """Wizard step 2: the linked patents and their flags 备案阶段是否公开 / 核心专利 /
     涉诉专利 (→ 案件编号)."""
     product = _own_product(product_id)
-    errors = {}
+    errors, theirs, mine, conflict, version, base = {}, {}, {}, None, None, None
     if request.method == "POST":
-        _editable_or_409(product)
-        remove = request.form.get("remove_patent", type=int)
-        with Product._meta.database.atomic():
-            for link in _links(product):
-                pid = link.patent_id
-                case = request.form.get(f"case-{pid}", "").strip()[:100]
-                ProductPatent.update(
-                    public=bool(request.form.get(f"public-{pid}")), core=bool(request.form.get(f"core-{pid}")),
-                    litigated=bool(request.form.get(f"litigated-{pid}")), case_number=case,
-                ).where(ProductPatent.id == link.id).execute()
-            if remove and not _autosave():
-                ProductPatent.delete().where(ProductPatent.product == product, ProductPatent.patent == remove).execute()
-            _touch(product)
+        remove = None if _autosave() else request.form.get("remove_patent", type=int)
+        flags = _posted_flags()
+        sent_base = _sent_base()
+
+        def differences(current):
+            return _patent_differences(flags, current["patents"], sent_base)
+
+        draft = drafts.ProductDraft(product)
+        try:
+            version = _first_write(lambda v: draft.set_patent_flags(flags, expected=v).version, differences)
+            if remove:
+                version = draft.unlink_patent(remove, expected=version).version
+        except drafts.DraftLocked as exc:
+            return _locked(exc)
+        except (drafts.DraftConflict, PageConflict) as exc:
+            refused = _page_conflict(exc, differences)
+            if _autosave():
+                return _conflict_json("patents", refused)
+            theirs, conflict, mine = refused.theirs, _banner(refused), flags
+            version, base = refused.version, _base_of("patents", refused.current)
         problems = _patent_problems(product)
         errors = _at_fields(problems)
-        # Flags and case numbers are kept as typed; a lapsed patent is reported, not a save error.
-        blocking = {k: v for k, v in errors.items() if k.startswith("case-")}
-        if remove and not _autosave():
-            flash(_("已取消关联。"), "success")
-            return redirect(url_for("portal.product_patents", product_id=product.id))
-        response = _after_save(product, "patents", blocking)
-        if response is not None:
-            return response
+        if conflict is None:
+            # Flags and case numbers are kept as typed; a lapsed patent is reported, not a save error.
+            blocking = {k: v for k, v in errors.items() if k.startswith("case-")}
+            if remove:
+                flash(_("已取消关联。"), "success")
+                return redirect(url_for("portal.product_patents", product_id=product.id))
+            response = _after_save(product, "patents", blocking, version)
+            if response is not None:
+                return response
     else:
         problems = _patent_problems(product)
         errors = _at_fields(problems)
     pick = _pick_context(product) if request.args.get("pick") else None
-    return _render_step("patents", product, links=_links(product), errors=errors, pick=pick,
-                        summary={field: problem.message for field, problem in problems.items()},
-                        kinds=patents.KIND_LABELS, statuses=patents.STATUS_LABELS), \
-        (400 if request.method == "POST" and any(k.startswith("case-") for k in errors) else 200)
+    case_missing = request.method == "POST" and any(k.startswith("case-") for k in errors)
+    status = 409 if conflict else 400 if case_missing else 200
+    return _render_step("patents", product, version=version, base=base, links=_links(product), errors=errors,
+                        pick=pick, summary={field: problem.message for field, problem in problems.items()},
+                        theirs=theirs, mine=mine, conflict=conflict,
+                        kinds=patents.KIND_LABELS, statuses=patents.STATUS_LABELS), status
 
 
 def _pick_context(product):
@@ -371,7 +597,8 @@ def _pick_context(product):
     query = patents.search(product.unit, args)
     total = query.count()
     rows = list(query.paginate(page, PICK_PAGE))
-    linked = {pid for (pid,) in ProductPatent.select(ProductPatent.patent).where(ProductPatent.product == product).tuples()}
+    linked = {pid for (pid,) in ProductPatent.select(ProductPatent.patent)
+              .where(ProductPatent.product == product).tuples()}
     return {"rows": rows, "total": total, "page": page, "per_page": PICK_PAGE, "args": args, "linked": linked,
             "kinds": patents.KIND_LABELS, "statuses": patents.STATUS_LABELS}
 
@@ -387,28 +614,16 @@ def product_patent_choices(product_id):
 def product_patents_link(product_id):
     """确认 in the 关联专利 dialog: link the ticked patents of the unit's own list."""
     product = _own_product(product_id)
-    _editable_or_409(product)
     wanted = [int(v) for v in request.form.getlist("patent_ids") if v.isdigit()]
-    own = {up.patent_id: up.patent for up in UnitPatent.select(UnitPatent, Patent).join(Patent)
-           .where(UnitPatent.unit == product.unit_id, UnitPatent.patent.in_(wanted))}
-    linked = {pid for (pid,) in ProductPatent.select(ProductPatent.patent).where(ProductPatent.product == product).tuples()}
-    added, refused = 0, []
-    with Product._meta.database.atomic():
-        for pid in wanted:
-            patent = own.get(pid)
-            if patent is None or pid in linked:
-                continue
-            if patent.legal_status != "valid":
-                refused.append(patent.display_number)
-                continue
-            ProductPatent.create(product=product, patent=pid)
-            added += 1
-        _touch(product)
-    if refused:
-        flash(_("以下专利已失效，不能关联：%(numbers)s", numbers="、".join(refused)), "danger")
-    if added:
-        flash(_("已关联%(n)s项专利，请标记是否公开、核心专利和涉诉专利。", n=added), "success")
-    elif not refused:
+    try:
+        written = drafts.ProductDraft(product).link_patents(wanted)
+    except drafts.DraftLocked as exc:
+        abort(409, description=exc.message)
+    if written.refused:
+        flash(_("以下专利已失效，不能关联：%(numbers)s", numbers="、".join(written.refused)), "danger")
+    if written.count:
+        flash(_("已关联%(n)s项专利，请标记是否公开、核心专利和涉诉专利。", n=written.count), "success")
+    elif not written.refused:
         flash(_("请勾选要关联的专利。"), "warning")
     return redirect(url_for("portal.product_patents", product_id=product.id))
 
@@ -426,41 +641,67 @@ def _self_check(product):
     return problems, filing_rules.pre_review_checks(product)
 
 
+def _material_differences(flags, fields, base):
+    """{box: the other window's value} where it differs from this page's and was changed
+    since the page was read."""
+    return {name: str(CHECKED[bool(fields[name])]) for name in MATERIAL_FLAGS
+            if bool(fields[name]) != flags[name] and (base is None or base.get(name) != bool(fields[name]))}
+
+
 @bp.route("/products/<int:product_id>/materials", methods=["GET", "POST"])
 def product_materials(product_id):
     """Wizard step 3: 证明材料 and 产品介绍, the self-check panel and 提交审核."""
     product = _own_product(product_id)
-    errors = {}
+    errors, theirs, mine, conflict, version, base = {}, {}, {}, None, None, None
     submit_errors = None
+    submit_asked = request.method == "POST" and bool(request.form.get("submit"))
     if request.method == "POST":
-        _editable_or_409(product)
-        _touch(product, special_industry=bool(request.form.get("special_industry")),
-               compulsory_cert=bool(request.form.get("compulsory_cert")))
-        if not _autosave():
-            errors = _take_files(product, STEP_UPLOADS["materials"])
-            if _remove_file(product) and not errors:
-                flash(_("已移除。"), "success")
-                return redirect(url_for("portal.product_materials", product_id=product.id))
-        if request.form.get("submit") and not errors:
-            try:
-                workflows.apply(Product.get_by_id(product.id), "submit", current_user)
-            except workflows.GuardFailed as exc:
-                submit_errors = exc.errors
-            except workflows.WorkflowError as exc:
-                flash(exc.message, "danger")
-            else:
-                flash(_("已提交审核，请等待备案审核。审核结果将以短信和站内消息通知。"), "success")
-                return redirect(url_for("portal.products", tab=S.PENDING))
+        flags = {name: bool(request.form.get(name)) for name in MATERIAL_FLAGS}
+        sent_base = _sent_base()
+
+        def differences(current):
+            return _material_differences(flags, current["fields"], sent_base), []
+
+        draft = drafts.ProductDraft(product)
+        try:
+            # 提交审核 from a page read before another window's save is never made on top of it.
+            version = _first_write(lambda v: draft.save_fields(flags, expected=v).version, differences,
+                                   retry=not submit_asked)
+            if not _autosave():
+                errors, version = _take_files(draft, product, STEP_UPLOADS["materials"], version)
+                removed, version = _remove_file(draft, version)
+                if removed and not errors:
+                    flash(_("已移除。"), "success")
+                    return redirect(url_for("portal.product_materials", product_id=product.id))
+        except drafts.DraftLocked as exc:
+            return _locked(exc)
+        except (drafts.DraftConflict, PageConflict) as exc:
+            refused = _page_conflict(exc, differences)
+            if _autosave():
+                return _conflict_json("materials", refused)
+            conflict = _banner(refused, kinds=STEP_UPLOADS["materials"], submit_asked=submit_asked)
+            theirs, mine, version, base = refused.theirs, flags, refused.version, _base_of("materials", refused.current)
         else:
-            response = _after_save(product, "materials", errors)
-            if response is not None:
-                return response
+            if submit_asked and not errors:
+                try:
+                    workflows.apply(Product.get_by_id(product.id), "submit", current_user)
+                except workflows.GuardFailed as exc:
+                    submit_errors = exc.errors
+                except workflows.WorkflowError as exc:
+                    flash(exc.message, "danger")
+                else:
+                    flash(_("已提交审核，请等待备案审核。审核结果将以短信和站内消息通知。"), "success")
+                    return redirect(url_for("portal.products", tab=S.PENDING))
+            else:
+                response = _after_save(product, "materials", errors, version)
+                if response is not None:
+                    return response
     fresh = Product.get_by_id(product.id)
     problems, checks = _self_check(fresh) if fresh.status in EDITABLE else ([], [])
-    return _render_step("materials", product, errors=errors, problems=problems, checks=checks,
-                        submit_failed=submit_errors is not None,
-                        submit_asked=request.method == "POST" and bool(request.form.get("submit"))), \
-        (400 if errors or submit_errors is not None else 200)
+    status = 409 if conflict else 400 if errors or submit_errors is not None else 200
+    return _render_step("materials", product, version=version, base=base, errors=errors, problems=problems,
+                        checks=checks, theirs=theirs, mine=mine, conflict=conflict,
+                        submit_failed=submit_errors is not None, submit_asked=submit_asked), status
 
 
 # ---------------------------------------------------------------- revocation
@@ -501,4 +742,4 @@ def product_confirm_revocation(product_id):
         flash(exc.message, "danger")
         return redirect(url_for("portal.products", tab=S.FILED))
     flash(_("产品“%(name)s”已撤销备案。", name=product.name), "success")
-    return redirect(url_for("portal.products", tab="revoked"))
+    return redirect(url_for("portal.products", tab=S.REVOKED))

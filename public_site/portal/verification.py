@@ -134,5 +134,5 @@ def assets():
     current = AssetInfo.get_or_none(AssetInfo.unit == unit, AssetInfo.fiscal_year == year)
     editing = request.method == "POST" or request.args.get("edit") == "1" or current is None
     return render_template("portal/assets.html", unit=unit, form=form, errors=errors, year=year,
-                           current=current, history=history, editing=editing,
-                           asset_labels=units.ASSET_LABELS, employees_help=units.EMPLOYEES_HELP), (400 if errors else 200)
+                           current=current, history=history, editing=editing, asset_labels=units.ASSET_LABELS,
+                           employees_help=units.EMPLOYEES_HELP), (400 if errors else 200)
