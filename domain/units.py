@@ -202,7 +202,8 @@ def _clean(f, raw):
             raise validators.ValidationError(_l("请选择%(label)s", label=f.label))
         return raw
     if f.kind == "tel":
-        if not all(c.isdigit() or c in "-+ ()" for c in raw) or sum(c.isdigit() for c in raw) < 7:
+        raw = validators.normal(raw)
+        if not raw.isascii() or not all(c.isdigit() or c in "-+ ()" for c in raw) or sum(c.isdigit() for c in raw) < 7:
             raise validators.ValidationError(_l("电话号码格式不正确"))
         return raw
     if len(raw) > 200:
@@ -221,11 +222,10 @@ def clean_asset_fields(data):
             values[name] = validators.money(raw, allow_negative=(name == "net_profit"))
         except validators.ValidationError as exc:
             errors[name] = exc.message
-    raw = (data.get("employees") or "").strip()
-    if not raw.isdigit():
-        errors["employees"] = _l("请填写单位年度员工人数（整数）")
-    else:
-        values["employees"] = int(raw)
+    try:
+        values["employees"] = validators.digits(data.get("employees"), _l("请填写单位年度员工人数（整数）"))
+    except validators.ValidationError as exc:
+        errors["employees"] = exc.message
     return values, errors
 
 
@@ -245,7 +245,7 @@ def take_uploads(files, data, owner, names=("license_file", "commitment_file")):
                 errors[name] = exc.message
             continue
         kept = data.get(f"{name}_id")
-        if kept and kept.isdigit():
+        if kept and kept.isascii() and kept.isdigit():
             row = StoredFile.get_or_none(StoredFile.id == int(kept), StoredFile.owner == owner)
             if row is not None:
                 stored[name] = row

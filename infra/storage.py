@@ -13,7 +13,7 @@ from pathlib import Path
 import filetype
 from flask import abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
-from PIL import Image, UnidentifiedImageError
+from PIL import BmpImagePlugin, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
 
 from models import StoredFile
 
@@ -28,6 +28,8 @@ KINDS = {
 IMAGE_KINDS = ("png", "jpg", "bmp")
 DOCUMENT_KINDS = ("png", "jpg", "bmp", "pdf")  # licences, commitment letters
 KIND_LABELS = {"png": "png", "jpg": "jpg", "bmp": "bmp", "pdf": "PDF", "mp4": "mp4"}
+IMAGE_READERS = {"png": PngImagePlugin.PngImageFile, "jpg": JpegImagePlugin.JpegImageFile,
+                 "bmp": BmpImagePlugin.BmpImageFile}
 
 
 class UploadError(Exception):
@@ -70,13 +72,23 @@ def sniff(data):
     return kind
 
 
-def _verify_image(data):
+def _image_problem(data, filename):
+    """None for a whole image of a sane size; else the message. The size comes from the
+    header before any pixel is decoded: a small file can claim 20000×20000 pixels (a
+    decompression bomb) and decoding it would take gigabytes."""
+    limit = current_app.config["UPLOAD_MAX_PIXELS"]
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        # The format's own reader parses the header only (Image.open would refuse a bomb
+        # with an error of its own before telling its size).
+        with IMAGE_READERS[sniff(data)](io.BytesIO(data)) as img:
+            width, height = img.size
+            if width * height > limit:
+                return _l("图片“%(name)s”尺寸过大（%(width)s×%(height)s像素），请缩小到%(limit)s万像素以内后重新上传",
+                          name=filename, width=width, height=height, limit=limit // 10000)
             img.load()  # decodes every pixel: a truncated image fails here
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return False
-    return True
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, KeyError):
+        return _l("图片“%(name)s”已损坏或不完整，无法打开", name=filename)
+    return None
 
 
 def _verify_pdf(data):
@@ -102,8 +114,9 @@ def check(data, filename, allowed):
         raise UploadError(
             _l("文件“%(name)s”大小超过%(limit)s，请压缩后重新上传", name=filename, limit=_human(limit))
         )
-    if kind in IMAGE_KINDS and not _verify_image(data):
-        raise UploadError(_l("图片“%(name)s”已损坏或不完整，无法打开", name=filename))
+    problem = _image_problem(data, filename) if kind in IMAGE_KINDS else None
+    if problem:
+        raise UploadError(problem)
     if kind == "pdf" and not _verify_pdf(data):
         raise UploadError(_l("PDF文件“%(name)s”已损坏或不完整", name=filename))
     return kind

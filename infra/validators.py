@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
@@ -23,6 +24,25 @@ class ValidationError(ValueError):
         self.message = message
 
 
+FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def normal(value):
+    """Text as a user means it: the full-width forms a Chinese input method types (１２３, ＡＢＣ,
+    the ideographic space) become ASCII; surrounding blanks go. Anything else stays what it is
+    — superscripts (²), other scripts' digits (٣) — and the checks below accept ASCII digits
+    only, so those are refused rather than read as numbers."""
+    return str(value or "").translate(FULL_WIDTH).strip()
+
+
+def digits(value, message):
+    """An ASCII whole number (after normal()), or ValidationError(message)."""
+    text = normal(value)
+    if not (text.isascii() and text.isdigit()):
+        raise ValidationError(message)
+    return int(text)
+
+
 # ---------------------------------------------------------------- 统一社会信用代码 GB 32100-2015
 
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -35,7 +55,7 @@ def uscc_check_char(body17):
 
 
 def uscc(value):
-    code = re.sub(r"\s+", "", value or "").upper()
+    code = re.sub(r"\s+", "", normal(value)).upper()
     if not code:
         raise ValidationError(_l("请输入统一社会信用代码"))
     if len(code) != 18:
@@ -85,14 +105,21 @@ def username(value):
 
 
 def mobile(value):
-    """Mainland mobile number, normalised to 11 digits (+86, spaces, dashes accepted)."""
-    digits = re.sub(r"[\s\-()]", "", value or "")
-    if not digits:
+    """A mainland mobile number in an allocated range, as its 11 digits (+86, 0086, spaces and
+    dashes accepted), by the phonenumbers library's numbering plan."""
+    text = re.sub(r"[\s\-()]", "", normal(value))
+    if not text:
         raise ValidationError(_l("请输入手机号"))
-    digits = re.sub(r"^(\+?86)(?=1\d{10}$)", "", digits)
-    if not re.fullmatch(r"1[3-9]\d{9}", digits):
+    if not text.lstrip("+").isascii() or not text.lstrip("+").isdigit():
         raise ValidationError(_l("手机号格式不正确"))
-    return digits
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(_l("手机号格式不正确")) from exc
+    if (number.country_code != 86 or not phonenumbers.is_valid_number(number)
+            or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE):
+        raise ValidationError(_l("手机号格式不正确"))
+    return str(number.national_number)
 
 
 def email(value):
@@ -125,8 +152,8 @@ def password(value):
 
 
 def sms_code(value):
-    code = (value or "").strip()
-    if not re.fullmatch(r"\d{6}", code):
+    code = normal(value)
+    if not re.fullmatch(r"[0-9]{6}", code):
         raise ValidationError(_l("请输入6位短信验证码"))
     return code
 
@@ -157,9 +184,9 @@ def patent_check_char(body):
 
 def patent_number(value):
     """ZL202010566088.9, 202010566088.9, CN2020105660889, old 9-character numbers."""
-    text = re.sub(r"[\s.]", "", (value or "").upper())
+    text = re.sub(r"[\s.]", "", normal(value).upper())
     text = re.sub(r"^(ZL|CN)", "", text)
-    if not re.fullmatch(r"(\d{12}|\d{8})[\dX]", text):
+    if not re.fullmatch(r"([0-9]{12}|[0-9]{8})[0-9X]", text):
         raise ValidationError(_l("专利号格式不正确"))
     body, check = text[:-1], text[-1]
     type_digit = body[4] if len(body) == 12 else body[2]
@@ -178,8 +205,8 @@ def patent_kind_label(kind):
 
 
 def gtin13(value):
-    code = re.sub(r"\s", "", value or "")
-    if not re.fullmatch(r"\d{13}", code):
+    code = re.sub(r"\s", "", normal(value))
+    if not re.fullmatch(r"[0-9]{13}", code):
         raise ValidationError(_l("商品条码应为13位数字"))
     total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(code[:12]))
     if (10 - total % 10) % 10 != int(code[12]):
@@ -191,9 +218,11 @@ MONEY_MAX = Decimal("999999999999.99")
 
 
 def _decimal(value):
-    text = str(value if value is not None else "").strip().replace(",", "")
+    text = normal(value if value is not None else "").replace(",", "")
     if not text:
         raise ValidationError(_l("请输入数字"))
+    if not text.isascii():  # Decimal() would take other scripts' digits
+        raise ValidationError(_l("请输入数字，最多两位小数"))
     try:
         number = Decimal(text)
     except InvalidOperation as exc:
@@ -223,7 +252,7 @@ def percent(value, lo=0, hi=100):
 
 
 def year(value, lo, hi):
-    text = str(value or "").strip()
-    if not text.isdigit() or not lo <= int(text) <= hi:
+    number = digits(value, _l("年份应在%(lo)s到%(hi)s之间", lo=lo, hi=hi))
+    if not lo <= number <= hi:
         raise ValidationError(_l("年份应在%(lo)s到%(hi)s之间", lo=lo, hi=hi))
-    return int(text)
+    return number

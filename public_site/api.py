@@ -69,7 +69,7 @@ def encode_cursor(product_id):
 def decode_cursor(text):
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-        if not raw.startswith("p") or not raw[1:].isdigit():
+        if not raw.startswith("p") or not raw[1:].isascii() or not raw[1:].isdigit() or len(raw) > 19:
             raise ValueError
         return int(raw[1:])
     except (ValueError, binascii.Error, UnicodeDecodeError):
@@ -80,7 +80,7 @@ def _limit(args):
     text = args.get("limit", "")
     if not text:
         return DEFAULT_LIMIT
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_LIMIT:
         raise BadRequest(_("参数 limit 须为 1 到 %(max)s 之间的整数", max=MAX_LIMIT))
     return int(text)
 

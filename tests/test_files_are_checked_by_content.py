@@ -63,3 +63,41 @@ def test_private_file_is_served_to_owner_and_staff_only(client, make, login):
     client.post("/logout")
     login(make.staff("reviewer"))
     assert client.get(url).data == storage.read(StoredFile.get_by_id(stored.id))
+
+
+def _png_claiming(width, height):
+    """A tiny, valid PNG header that claims width × height pixels (a decompression bomb's
+    header: opening it is cheap, decoding it is not)."""
+    import struct
+    import zlib
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00")) + chunk(b"IEND", b"")
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_decoded(app, make):
+    with pytest.raises(storage.UploadError) as exc:
+        storage.check(_png_claiming(20000, 20000), "产品主图.png", storage.IMAGE_KINDS)
+    assert str(exc.value.message) == "图片“产品主图.png”尺寸过大（20000×20000像素），请缩小到4000万像素以内后重新上传"
+    with pytest.raises(storage.UploadError) as exc:  # 1.4 × the limit: still refused, no 500
+        storage.check(_png_claiming(12000, 12000), "大图.png", storage.IMAGE_KINDS)
+    assert "尺寸过大" in str(exc.value.message)
+
+
+def test_a_bomb_in_the_verification_form_is_reported_at_its_field_and_the_rest_kept(client, make, login):
+    import io
+
+    login(make.unit_user())
+    resp = client.post("/portal/verification", data={
+        "name": "示例科技有限公司", "registered_address": "深圳市南山区",
+        "license_file": (io.BytesIO(_png_claiming(20000, 20000)), "营业执照.png"),
+        "commitment_file": (io.BytesIO(make.png()), "诚信承诺书.png"),
+    }, content_type="multipart/form-data")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert "图片“营业执照.png”尺寸过大（20000×20000像素）" in html
+    assert 'value="示例科技有限公司"' in html and 'value="深圳市南山区"' in html
+    assert "诚信承诺书.png" in html  # the good upload is kept

@@ -173,3 +173,39 @@ def test_money_percent_and_year():
     assert message(v.percent, "100.01") == "应在0到100之间"
     assert v.year("1985", 1985, 2026) == 1985
     assert message(v.year, "1984", 1985, 2026) == "年份应在1985到2026之间"
+
+
+# ---------------------------------------------------------------- digits a user types
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def test_full_width_digits_are_read_as_the_digits_they_are():
+    assert v.gtin13("6921168509256".translate(FULL_WIDTH)) == "6921168509256"
+    assert v.mobile("13８００１３８０００") == "13800138000"
+    assert v.sms_code("１２３４５６") == "123456"
+    assert v.patent_number("ZL202010566088.9".translate(FULL_WIDTH)).application_number == "2020105660889"
+    assert v.money("１２.５") == Decimal("12.50")
+    assert v.year("２０２０", 1985, 2030) == 2020
+    assert v.uscc("91440300192203821６".translate(FULL_WIDTH)) == "914403001922038216"
+
+
+@pytest.mark.parametrize("raw", ["٦٩٢١١٦٨٥٠٩٢٥٦", "６９２١١٦٨٥٠٩٢٥٦"])
+def test_other_scripts_digits_are_refused_as_a_gtin(raw):
+    assert message(v.gtin13, raw) == "商品条码应为13位数字"
+
+
+@pytest.mark.parametrize(("func", "raw"), [
+    (lambda x: v.year(x, 1985, 2030), "²⁰²⁰"), (v.money, "١٢"), (v.sms_code, "١٢٣٤٥٦"),
+    (lambda x: v.digits(x, "请填写整数"), "²"),
+])
+def test_superscripts_and_other_digits_are_refused_not_crashed_on(func, raw):
+    with pytest.raises(v.ValidationError):
+        func(raw)
+
+
+def test_the_0086_prefix_is_accepted_and_unallocated_ranges_are_refused():
+    assert v.mobile("008613800138000") == "13800138000"
+    assert v.mobile("+86 138-0013-8000") == "13800138000"
+    for prefix in ("154", "140", "160", "169", "194", "179"):
+        assert message(v.mobile, f"{prefix}00138000") == "手机号格式不正确", prefix
