@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app app:create_app
+# The development targets (migrate, seed, run) may use config.toml's example secrets.
+DEV    := ZLCP_DEVELOPMENT=$${ZLCP_DEVELOPMENT:-true}
 
 .PHONY: run test test-fast lint worker migrate seed translations messages lock clean help
 
@@ -34,13 +36,13 @@ messages: $(VENV)/.runtime
 	$(BIN)/pybabel update -i /tmp/zlcp-messages.pot -d translations -l en --no-fuzzy-matching
 
 migrate: $(VENV)/.runtime
-	$(FLASK) zlcp migrate
+	$(DEV) $(FLASK) zlcp migrate
 
 seed: migrate
-	ZLCP_SITE_URL=$${ZLCP_SITE_URL:-http://$(HOST):$(PORT)} $(FLASK) zlcp seed --demo
+	$(DEV) ZLCP_SITE_URL=$${ZLCP_SITE_URL:-http://$(HOST):$(PORT)} $(FLASK) zlcp seed --demo
 
 run: translations seed
-	ZLCP_SITE_URL=$${ZLCP_SITE_URL:-http://$(HOST):$(PORT)} $(FLASK) zlcp serve --host $(HOST) --port $(PORT)
+	$(DEV) ZLCP_SITE_URL=$${ZLCP_SITE_URL:-http://$(HOST):$(PORT)} $(FLASK) zlcp serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
@@ -54,6 +56,7 @@ test-fast: $(VENV)/.dev translations
 worker: $(VENV)/.runtime
 	@test -n "$$ZLCP_REDIS_URL" || (echo "ZLCP_REDIS_URL is not set" >&2; exit 2)
 	$(BIN)/rq cron cron_config.py --url "$$ZLCP_REDIS_URL" & \
+	$(FLASK) zlcp worker --queue sms & \
 	$(FLASK) zlcp worker
 
 # Re-pin after editing requirements.in / requirements-dev.in.

@@ -170,12 +170,16 @@ def serve_command(host, port):
 
 
 @zlcp.command("worker")
-def worker_command():
-    """Production: rq's worker (with its scheduler) on every queue, inside this app."""
+@click.option("--queue", "queues", multiple=True, type=click.Choice(jobs.QUEUES),
+              help="Serve only these queues (repeatable); default: all, SMS first.")
+def worker_command(queues):
+    """Production: rq's worker (with its scheduler) inside this app. `make worker` runs one on
+    every queue and one on "sms" alone, so codes never wait behind a slow mail server."""
     app = current_app._get_current_object()
     if jobs.mode(app) != "rq":
         raise click.UsageError("需要设置 ZLCP_REDIS_URL")
-    Worker([jobs._queue(name) for name in jobs.QUEUES], connection=jobs.connection()).work(with_scheduler=True)
+    names = [name for name in jobs.QUEUES if not queues or name in queues]
+    Worker([jobs._queue(name) for name in names], connection=jobs.connection()).work(with_scheduler=True)
 
 
 def init_app(app):

@@ -8,9 +8,11 @@ loaded when they run, so this module imports no module that queues jobs. Long jo
 progress with `progress(done, total)`; pages read it with `status(job_id)`.
 
 Modes (config JOBS_MODE, "" = auto):
-- "rq": Queue per purpose (default, mail, docs) on REDIS_URL; `make worker` runs
-  `flask zlcp worker` (rq's worker with its scheduler) and `rq cron cron_config.py` runs
-  PERIODIC.
+- "rq": Queue per purpose (sms, default, mail, docs) on REDIS_URL; `make worker` runs
+  `flask zlcp worker` (rq's worker with its scheduler), a second worker for the "sms" queue
+  alone (codes never wait behind a slow mail server) and `rq cron cron_config.py` runs
+  PERIODIC. When Redis does not answer, enqueue() runs the job in a thread of this process
+  instead (logged) rather than fail the request that asked for it.
 - "thread": the job runs in a thread of this process; rq's own bookkeeping (status,
   meta) lives in an in-process fake Redis so pages read progress the same way.
   `flask zlcp serve` also runs PERIODIC from a scheduler thread.
@@ -27,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 import fakeredis
 from flask import current_app, has_app_context
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
@@ -35,22 +38,30 @@ from models import db
 
 log = logging.getLogger("zlcp.jobs")
 
-QUEUES = ("default", "mail", "docs")
+# A worker serving several queues takes from the first non-empty one: SMS codes first.
+QUEUES = ("sms", "default", "mail", "docs")
 
 # name -> "module:function"
 JOBS = {
     "notifications.deliver": "infra.notifications:deliver",
+    "notifications.deliver_sms": "infra.notifications:deliver_sms",
+    "notifications.deliver_mail": "infra.notifications:deliver_mail",
     "patents.import": "domain.patents:import_job",
     "patents.auto_import": "domain.patents:auto_import",
     "patents.sync_status": "domain.filing.watch:daily",
+    "accounts.purge": "domain.accounts:purge_expired",
+    "calendar.remind": "domain.statistics:remind_calendar_missing",
 }
 # The queue of each job that is not on "default".
-JOB_QUEUES = {"notifications.deliver": "mail"}
+JOB_QUEUES = {"notifications.deliver": "mail", "notifications.deliver_mail": "mail", "notifications.deliver_sms": "sms"}
 
 # Periodic jobs: (job name, queue, seconds between runs or None, cron expression or None).
 PERIODIC = (
-    ("notifications.deliver", "mail", 60, None),  # retries undelivered notifications
+    ("notifications.deliver_sms", "sms", 60, None),  # retries undelivered SMS, takes back stuck sends
+    ("notifications.deliver_mail", "mail", 60, None),  # the same for e-mail and 站内消息
     ("patents.sync_status", "default", 86400, "30 2 * * *"),  # daily legal-status update, 02:30
+    ("accounts.purge", "default", 86400, "10 3 * * *"),  # ended sessions, expired captchas, old tries
+    ("calendar.remind", "default", 86400, "0 9 * * *"),  # holiday arrangement missing: tell administrators, 09:00
 )
 
 _state = {"executor": None, "fake": None, "app": None}
@@ -72,17 +83,22 @@ def mode(app=None):
 
 def connection():
     """The Redis connection rq uses: the real one when REDIS_URL is set, else an
-    in-process fake (thread and sync modes without Redis)."""
+    in-process fake (thread and sync modes without Redis). A Redis that does not answer
+    fails within seconds (rq's worker lengthens the read timeout for its own waits)."""
     if current_app.config.get("REDIS_URL"):
-        return Redis.from_url(current_app.config["REDIS_URL"])
+        return Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
+    return _fake()
+
+
+def _fake():
     with _lock:  # one fake server per process, whichever thread asks first
         if _state["fake"] is None:
             _state["fake"] = fakeredis.FakeStrictRedis(server=fakeredis.FakeServer())
     return _state["fake"]
 
 
-def _queue(name, is_async=True):
-    return Queue(name, connection=connection(), is_async=is_async)
+def _queue(name, is_async=True, redis=None):
+    return Queue(name, connection=redis or connection(), is_async=is_async)
 
 
 def queue_of(name):
@@ -94,20 +110,30 @@ def resolve(name):
     return getattr(importlib.import_module(module), func)
 
 
-def enqueue(name, *args, queue="default"):
-    """Run job `name` in the background; returns its job id."""
+def enqueue(name, *args, queue="default", started_by=None):
+    """Run job `name` in the background; returns its job id. `started_by` (a user id) is
+    kept with the job: status() shows the job to its starter only when asked to."""
     if name not in JOBS:
         raise KeyError(name)
     current = mode()
     job_id = uuid.uuid4().hex
+    meta = {"job": name, "started_by": started_by}
     if current == "sync":
-        _queue(queue, is_async=False).enqueue(run, name, *args, job_id=job_id)
+        _queue(queue, is_async=False).enqueue(run, name, *args, job_id=job_id, meta=meta)
     elif current == "thread":
-        app = current_app._get_current_object()
-        _executor().submit(_run_in_thread, app, queue, name, args, job_id)
+        _in_thread(queue, name, args, job_id, meta)
     else:
-        _queue(queue).enqueue(run, name, *args, job_id=job_id, job_timeout=3600)
+        try:
+            _queue(queue).enqueue(run, name, *args, job_id=job_id, job_timeout=3600, meta=meta)
+        except RedisError as exc:  # Redis down: do the work here rather than lose it or fail the request
+            log.warning("Redis unavailable (%s: %s): job %s runs in this process", exc.__class__.__name__, exc, name)
+            _in_thread(queue, name, args, job_id, meta, redis=_fake())
     return job_id
+
+
+def _in_thread(queue, name, args, job_id, meta, redis=None):
+    app = current_app._get_current_object()
+    _executor().submit(_run_in_thread, app, queue, name, args, job_id, meta, redis)
 
 
 def _executor():
@@ -117,10 +143,10 @@ def _executor():
     return _state["executor"]
 
 
-def _run_in_thread(app, queue, name, args, job_id):
+def _run_in_thread(app, queue, name, args, job_id, meta, redis=None):
     with app.app_context():
         try:
-            _queue(queue, is_async=False).enqueue(run, name, *args, job_id=job_id)
+            _queue(queue, is_async=False, redis=redis).enqueue(run, name, *args, job_id=job_id, meta=meta)
         except Exception:
             log.exception("job %s failed", name)
 
@@ -146,11 +172,17 @@ def progress(done, total, **extra):
     job.save_meta()
 
 
-def status(job_id):
-    """{'status': queued/started/finished/failed, 'done', 'total', 'result'} or None."""
+def status(job_id, name=None, started_by=None):
+    """{'status': queued/started/finished/failed, 'done', 'total', 'result'} or None when
+    there is no such job — nor, when they are given, a job `name` started by `started_by`
+    (someone else's job does not exist for the one asking)."""
     try:
         job = Job.fetch(job_id, connection=connection())
     except NoSuchJobError:
+        return None
+    if name is not None and job.meta.get("job") != name:
+        return None
+    if started_by is not None and job.meta.get("started_by") != started_by:
         return None
     state = job.get_status(refresh=True)
     return {

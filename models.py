@@ -7,6 +7,7 @@ each model's first status (INITIAL_STATUS); only workflows.apply() changes them.
 
 import json
 import secrets
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -24,6 +25,7 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     IntegrityError,
+    PostgresqlDatabase,
     TextField,
     fn,
 )
@@ -51,6 +53,24 @@ db = Database()
 
 def utcnow():
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def serialized(*names):
+    """A transaction in which a check and the write it allows cannot interleave with another
+    caller's for the same names (the SMS limits: count, then send). PostgreSQL: advisory locks
+    on the names, held until the transaction ends. SQLite: the database's write lock, taken as
+    the transaction begins (BEGIN IMMEDIATE); were it taken at the first write, of two
+    transactions that had both read, one would fail with "database is locked"."""
+    database = db.database
+    if isinstance(getattr(database, "obj", database), PostgresqlDatabase):
+        with database.atomic():
+            for name in sorted(set(names)):
+                database.execute_sql("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (name,))
+            yield
+    else:
+        with database.atomic(lock_type="IMMEDIATE"):
+            yield
 
 
 def new_token(nbytes=12):
@@ -171,6 +191,36 @@ class SmsCode(BaseModel):
     expires_at = DateTimeField()
     attempts = IntegerField(default=0)
     used_at = DateTimeField(null=True)
+
+
+class LoginSession(BaseModel):
+    """A signed-in browser. Its session cookie carries the token (only the hash is kept here)
+    and opens pages only while this row is live: signing out ends the row, a password reset or
+    an administrator's change of the account ends all its rows (domain/accounts.py)."""
+
+    token_hash = CharField(primary_key=True, max_length=64)
+    user = ForeignKeyField(User, backref="login_sessions", on_delete="CASCADE")
+    ip = CharField(max_length=64, default="")
+    ended_at = DateTimeField(null=True)
+
+
+class SignInFailure(BaseModel):
+    """Wrong answers counted on the server, never in the cookie: the passwords tried for a name
+    no account has (refused exactly as an account's are), a staff account's authenticator
+    codes. key: "identity:<sha256 of the name>" or "totp:<user id>"."""
+
+    key = CharField(primary_key=True, max_length=80)
+    failures = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+
+
+class Captcha(BaseModel):
+    """An image captcha waiting for its answer when Redis is not configured: the first answer,
+    right or wrong, takes (deletes) it."""
+
+    token = CharField(primary_key=True, max_length=64)
+    answer_hash = CharField(max_length=64)
+    expires_at = DateTimeField(index=True)
 
 
 # ---------------------------------------------------------------- reference data
@@ -488,6 +538,10 @@ class UnitPatent(BaseModel):
     licensor = CharField(default="", max_length=200)
     licence_start = DateField(null=True)
     licence_end = DateField(null=True)
+    # 受让: the transfer proof when the registry does not name the unit yet; 被许可: the licence
+    # contract. A claim resting on it is flagged for the reviewer (domain.patents.claim_basis).
+    proof_file = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
+    lost_at = DateTimeField(null=True)  # the patent watch found the claim no longer stands (transferred away)
 
     class Meta:
         indexes = ((("unit", "patent"), True),)
@@ -727,6 +781,9 @@ ALL_MODELS = [
     User,
     UserRoles,
     SmsCode,
+    LoginSession,
+    SignInFailure,
+    Captcha,
     Industry,
     ProductCategory,
     Country,

@@ -323,8 +323,10 @@ def available_actions(obj, actor):
 
 
 def _client_ip():
+    """The address that connected, or the one trusted proxies forwarded (PROXY_FIX, applied
+    in create_app()); never a header any client can send."""
     if has_request_context():
-        return request.headers.get("X-Real-IP") or request.remote_addr or ""
+        return request.remote_addr or ""
     return ""
 
 

@@ -8,12 +8,14 @@ from flask_babel import lazy_gettext as _l
 from admin_app import reference, system
 from admin_app.dashboard import StaffIndexView
 from admin_app.reviews import products, units
+from infra import storage
 from workflows import TEMPLATE_GLOBALS
 
 
 def init_app(app):
     # The back office's templates show and compare statuses as the site's do (templates/_status.html).
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
+    app.jinja_env.globals["pdf_preview"] = storage.pdf_preview  # PDFs as pictures (admin/_decision.html)
     admin = Admin(
         app,
         name=app.config["SITE_NAME"] + " 管理后台",

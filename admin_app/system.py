@@ -1,8 +1,9 @@
 """系统管理 in the back office: staff accounts, the notification outbox, the audit log, the
 agreement and template texts, the yearly-update window. Administrators only."""
 
-from flask import flash
+from flask import flash, session
 from flask_admin.actions import action
+from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user, hash_password
@@ -16,8 +17,26 @@ from models import AuditLog, Outbox, OutboxStatus, Page, UpdateWindow, User, utc
 from workflows import ROLE_LABELS, STAFF_ROLES
 
 # A notification's delivery state (the outbox's own vocabulary, not a workflow status).
-OUTBOX_STATUS_LABELS = {OutboxStatus.PENDING: "待发送", OutboxStatus.SENDING: "发送中", OutboxStatus.SENT: "已发送",
-                        OutboxStatus.FAILED: "发送失败"}
+OUTBOX_STATUS_LABELS = {OutboxStatus.PENDING: _l("待发送"), OutboxStatus.SENDING: _l("发送中"),
+                        OutboxStatus.SENT: _l("已发送"), OutboxStatus.FAILED: _l("发送失败")}
+STUCK, STUCK_LABEL = notifications.STUCK, _l("卡住")  # a value of the 发送情况 filter, not a state
+
+
+class DeliveryFilter(BasePeeweeFilter):
+    """发送情况: one of the outbox's states, or 卡住 (notifications.stuck_condition)."""
+
+    def apply(self, query, value):
+        if value == STUCK:
+            return query.where(notifications.stuck_condition())
+        return query.where(Outbox.status == value)
+
+    def operation(self):
+        return _l("为")
+
+
+def _delivery_options():
+    states = (OutboxStatus.PENDING, OutboxStatus.SENDING, STUCK, OutboxStatus.FAILED, OutboxStatus.SENT)
+    return [(state, str(STUCK_LABEL if state == STUCK else OUTBOX_STATUS_LABELS[state])) for state in states]
 
 
 class AuditLogView(ReadOnlyView):
@@ -36,7 +55,8 @@ class AuditLogView(ReadOnlyView):
 
 
 class OutboxView(ReadOnlyView):
-    """Every notification; failures first-class so staff see what did not arrive."""
+    """Every notification; failures first-class so staff see what did not arrive: above the
+    list, how many wait, are being sent, are stuck and have failed, each a link to those rows."""
 
     column_list = ("created_at", "channel", "recipient", "template", "body", "status", "tries",
                    "next_try_at", "last_error")
@@ -46,13 +66,29 @@ class OutboxView(ReadOnlyView):
         "tries": _l("发送次数"), "next_try_at": _l("下次重试"), "last_error": _l("最近错误"),
         "sent_at": _l("发送时间"),
     }
-    column_filters = ("status", "channel", "template", "created_at")
+    column_filters = (DeliveryFilter(Outbox.status, _l("发送情况"), options=_delivery_options),
+                      "channel", "template", "created_at")
     column_searchable_list = ("recipient",)
     column_default_sort = ("id", True)
     column_formatters = {
         "channel": lambda v, c, m, p: {"sms": "短信", "email": "邮件", "inbox": "站内消息"}.get(m.channel, m.channel),
         "status": lambda v, c, m, p: OUTBOX_STATUS_LABELS.get(m.status, m.status),
     }
+    list_template = "admin/outbox_list.html"
+
+    def render(self, template, **kwargs):
+        if template == self.list_template:
+            kwargs["delivery"] = self.delivery_summary()
+        return super().render(template, **kwargs)
+
+    def delivery_summary(self):
+        """[(label, count, alarming, url of those rows)] for the summary above the list."""
+        counts = notifications.delivery_summary()
+        index = next(i for i, flt in enumerate(self._filters) if isinstance(flt, DeliveryFilter))
+        arg = f"flt0_{self.get_filter_arg(index, self._filters[index])}"
+        return [(STUCK_LABEL if state == STUCK else OUTBOX_STATUS_LABELS[state], count,
+                 state in notifications.NEEDS_ATTENTION, self.get_url(".index_view", **{arg: state}))
+                for state, count in counts.items()]
 
     @action("retry", _l("重新发送"), _l("确定重新发送选中的失败通知？"))
     def action_retry(self, ids):
@@ -96,7 +132,8 @@ class StaffUserView(StaffModelView):
         return self.get_query().select()
 
     def get_one(self, id):
-        return self.get_query().where(User.id == id).first()
+        key = validators.row_id(id)
+        return None if key is None else self.get_query().where(User.id == key).first()
 
     def scaffold_form(self):
         form = super().scaffold_form()
@@ -137,6 +174,10 @@ class StaffUserView(StaffModelView):
 
     def after_model_change(self, form, model, is_created):
         accounts.set_staff_roles(model, form.staff_roles.data, current_user, created=is_created)
+        if not is_created and (form.new_password.data or not model.active):
+            # a new password or a deactivation signs the account out everywhere (but for the
+            # administrator's own browser, when they changed their own password)
+            accounts.end_sessions(model, keep=session.get(accounts.SESSION_KEY))
 
 
 class PageView(StaffModelView):

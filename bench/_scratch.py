@@ -23,7 +23,7 @@ def scratch_app(database_url, prefix, keep=False, reuse="", **config):
         url = reuse
     elif database_url.startswith("postgres"):
         url, drop = scratch_postgres(database_url, prefix=prefix)
-    app = create_app({"DATABASE_URL": url, **config})
+    app = create_app({"DATABASE_URL": url, "DEVELOPMENT": True, **config})
     try:
         yield app, ("PostgreSQL" if url.startswith("postgres") else "SQLite")
     finally:

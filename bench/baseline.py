@@ -73,7 +73,7 @@ def main():
         from cli import scratch_postgres
 
         url, drop = scratch_postgres(url, prefix="zlcp_bench")
-    app = create_app({"DATABASE_URL": url,
+    app = create_app({"DATABASE_URL": url, "DEVELOPMENT": True,
                       "JOBS_MODE": "sync", "RATELIMIT_ENABLED": False})
     with app.app_context(), db.database.connection_context():
         migrate_to_head()

@@ -34,7 +34,7 @@ def fresh_app(url_or_server, tmp, name):
         url, drop = scratch_postgres(url_or_server, prefix=f"zlcp_bench_{name}")
     else:
         url = f"sqlite:///{tmp}/{name}.db"
-    app = create_app({"DATABASE_URL": url, "JOBS_MODE": "sync"})
+    app = create_app({"DATABASE_URL": url, "JOBS_MODE": "sync", "DEVELOPMENT": True})
     with app.app_context(), db.database.connection_context():
         migrate_to_head()
     return app, drop

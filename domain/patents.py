@@ -18,16 +18,18 @@ goes in. Delta mode (the daily legal-status file) needs only number and legal_st
 
 import csv
 import json
+import unicodedata
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from peewee import fn
+from peewee import JOIN, fn
 from psycopg2.extras import execute_values
 
 import jobs
-from infra import changes, validators
+from infra import changes, storage, validators
 from infra.validators import FormErrors
 from models import (
     Patent,
@@ -35,9 +37,12 @@ from models import (
     PatentStatusChange,
     Product,
     ProductPatent,
+    StoredFile,
     Unit,
+    UnitNameHistory,
     UnitPatent,
     db,
+    today_shanghai,
     utcnow,
 )
 from workflows import ProductStatus
@@ -273,11 +278,123 @@ def auto_import(unit_id):
     return total
 
 
+# ---------------------------------------------------------------- 持有或被许可: the rule
+
+# What a unit's claim to a patent rests on (manual §四: a unit adds the patents it holds —
+# 原始取得, 受让 — or is licensed, 被许可). REGISTRY: the registry's patentees include the
+# unit's current or a former name. UPLOAD: only the unit's upload says so (a 受让 not yet
+# registered, with the transfer proof; a licence, with its contract from a licensor the
+# registry names): it stands, flagged for the reviewer. NONE: it does not stand.
+REGISTRY, UPLOAD, NONE = "registry", "upload", "none"
+# Reasons meaning the patent has left the unit (the patent watch flags filed products on
+# them); a missing upload or a licence not yet in force is not a transfer.
+GONE = ("not_patentee", "licensor_not_patentee", "licence_ended")
+
+
+@dataclass(frozen=True)
+class ClaimProblem:
+    code: str
+    field: str  # the 手动新增专利 form field it is shown at
+    message: object
+
+
+@dataclass(frozen=True)
+class Claim:
+    basis: str
+    problems: tuple = ()
+    note: object = ""  # UPLOAD: what the reviewer has to check
+
+    @property
+    def stands(self):
+        return self.basis != NONE
+
+    @property
+    def on_upload(self):
+        """It stands on the unit's upload alone: the reviewer checks it."""
+        return self.basis == UPLOAD
+
+    @property
+    def gone(self):
+        return any(p.code in GONE for p in self.problems)
+
+    @property
+    def reason(self):
+        return "；".join(str(p.message) for p in self.problems) or str(self.note)
+
+
+def _name_key(name):
+    """A name as compared with the registry's: full-width brackets and spaces do not matter."""
+    return "".join(unicodedata.normalize("NFKC", name or "").split())
+
+
+def claim_basis(acquisition, patentees, unit_names, *, licensor="", licence_start=None, licence_end=None,
+                proof=False, today=None):
+    """On what the claim of a unit (its current and former names) to a registry patent (its
+    patentees) rests, for a way of acquiring it (原始取得 / 受让 / 被许可) — the one rule of
+    手动新增专利, the pre-review checks and the patent watch. Returns a Claim."""
+    holders = {_name_key(p) for p in patentees or []}
+    listed = "、".join(patentees or []) or "—"
+    today = today or today_shanghai()
+    if acquisition == "licensed":
+        problems = []
+        if _name_key(licensor) not in holders:
+            problems.append(ClaimProblem("licensor_not_patentee", "licensor", _l(
+                "许可人应为该专利的专利权人（专利库记载的专利权人：%(holders)s）", holders=listed)))
+        if licence_start and licence_start > today:
+            problems.append(ClaimProblem("licence_not_started", "licence_start", _l(
+                "许可自%(day)s起生效，目前尚未生效", day=licence_start.isoformat())))
+        if licence_end and licence_end < today:
+            problems.append(ClaimProblem("licence_ended", "licence_end", _l(
+                "许可已于%(day)s到期", day=licence_end.isoformat())))
+        if not proof:
+            problems.append(ClaimProblem("proof_missing", "proof_file", _l("请上传专利实施许可合同")))
+        if problems:
+            return Claim(NONE, tuple(problems))
+        return Claim(UPLOAD, note=_l("许可人为专利权人，许可关系以单位上传的专利实施许可合同为据，请核验"))
+    if holders & {_name_key(n) for n in unit_names}:
+        return Claim(REGISTRY)
+    if acquisition == "assigned" and proof:
+        return Claim(UPLOAD, note=_l("专利库记载的专利权人（%(holders)s）尚不包括本单位，"
+                                     "受让以单位上传的专利权转让证明为据，请核验", holders=listed))
+    if acquisition == "assigned":
+        return Claim(NONE, (ClaimProblem("not_patentee", "proof_file", _l(
+            "专利库记载的专利权人（%(holders)s）不包括本单位的现用名或曾用名；"
+            "受让尚未在专利登记簿登记的，请上传专利权转让证明", holders=listed)),))
+    return Claim(NONE, (ClaimProblem("not_patentee", "acquisition", _l(
+        "专利库记载的专利权人（%(holders)s）不包括本单位的现用名或曾用名，不能作为原始取得的专利；"
+        "受让或被许可的专利请选择相应的获取方式", holders=listed)),))
+
+
+def link_claim(link, patent, names, today=None):
+    """claim_basis() of a patent in a unit's list (UnitPatent `link`, its Patent, the unit's names)."""
+    return claim_basis(link.acquisition, patent.patentees, names, licensor=link.licensor,
+                       licence_start=link.licence_start, licence_end=link.licence_end,
+                       proof=link.proof_file_id is not None, today=today)
+
+
+def unit_names(unit_ids):
+    """{unit id: [current name, former names...]} of many units, in two queries."""
+    ids = list(set(unit_ids))
+    names = {uid: [] for uid in ids}
+    if not ids:
+        return names
+    for uid, name in Unit.select(Unit.id, Unit.name).where(Unit.id.in_(ids)).tuples():
+        names[uid].append(name)
+    for uid, name in (UnitNameHistory.select(UnitNameHistory.unit, UnitNameHistory.name)
+                      .where(UnitNameHistory.unit.in_(ids)).tuples()):
+        names[uid].append(name)
+    return {uid: [n for n in found if n] for uid, found in names.items()}
+
+
 # ---------------------------------------------------------------- 手动新增专利
 
+PROOF_LABELS = {"assigned": _l("专利权转让证明"), "licensed": _l("专利实施许可合同")}
 
-def add_manual(unit, data):
-    """手动新增专利; returns the UnitPatent or raises FormErrors with every problem."""
+
+def add_manual(unit, data, files=None):
+    """手动新增专利; returns the UnitPatent or raises FormErrors with every problem. The claim
+    must stand (claim_basis); the transfer proof / licence contract uploaded is stored even
+    when another field is wrong, and handed back in FormErrors.uploads for the page to keep."""
     errors = {}
     patent = None
     try:
@@ -302,6 +419,8 @@ def add_manual(unit, data):
         values["licensor"] = (data.get("licensor") or "").strip()
         if not values["licensor"]:
             errors["licensor"] = _l("请填写许可人")
+        elif len(values["licensor"]) > UnitPatent.licensor.max_length:
+            errors["licensor"] = _l("不能超过%(n)s个字", n=UnitPatent.licensor.max_length)
         for name, label in (("licence_start", _l("许可起始日")), ("licence_end", _l("许可截止日"))):
             try:
                 values[name] = date.fromisoformat(data.get(name) or "")
@@ -309,9 +428,22 @@ def add_manual(unit, data):
                 errors[name] = _l("请填写%(label)s", label=label)
         if values["licence_start"] and values["licence_end"] and values["licence_end"] < values["licence_start"]:
             errors["licence_end"] = _l("许可截止日不能早于许可起始日")
+    uploads = {}
+    if acquisition in PROOF_LABELS:
+        uploads, upload_errors = storage.take_uploads(files or {}, data, unit.user, ("proof_file",))
+        errors.update(upload_errors)
+    if patent is not None and "number" not in errors and acquisition in ACQUISITIONS:
+        claim = claim_basis(acquisition, patent.patentees, unit.all_names(), licensor=values["licensor"],
+                            licence_start=values["licence_start"], licence_end=values["licence_end"],
+                            proof="proof_file" in uploads)
+        for problem in claim.problems:
+            errors.setdefault(problem.field, problem.message)
     if errors:
-        raise FormErrors(errors)
-    return UnitPatent.create(unit=unit, patent=patent, source="manual", acquisition=acquisition, **values)
+        exc = FormErrors(errors)
+        exc.uploads = uploads
+        raise exc
+    return UnitPatent.create(unit=unit, patent=patent, source="manual", acquisition=acquisition,
+                             proof_file=uploads.get("proof_file"), **values)
 
 
 def can_delete(link):
@@ -338,8 +470,10 @@ FILTERS = ("number", "name", "kind", "holder", "acquisition", "status")
 
 
 def search(unit, args):
-    """The unit's patents filtered by 专利号, 专利名称, 专利类型, 权利人, 获取方式, 法律状态."""
-    query = (UnitPatent.select(UnitPatent, Patent).join(Patent)
+    """The unit's patents filtered by 专利号, 专利名称, 专利类型, 权利人, 获取方式, 法律状态
+    (with each one's Patent and uploaded proof joined)."""
+    query = (UnitPatent.select(UnitPatent, Patent, StoredFile).join(Patent).switch(UnitPatent)
+             .join(StoredFile, JOIN.LEFT_OUTER, on=(UnitPatent.proof_file == StoredFile.id))
              .where(UnitPatent.unit == unit))
     number = (args.get("number") or "").strip().upper().replace("ZL", "").replace("CN", "").replace(".", "")
     if number:

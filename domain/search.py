@@ -24,7 +24,6 @@ Which products are listed, and under which public state, is domain.visibility's 
 """
 
 import io
-import math
 import operator
 import re
 import threading
@@ -34,6 +33,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 
 import tablib
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 from peewee import (
@@ -56,7 +56,9 @@ from peewee import (
 import workflows
 from domain import visibility
 from infra.changes import touch
+from infra.documents import spreadsheet_cell
 from infra.regions import PROVINCES, province_of
+from infra.validators import paging
 from models import (
     Industry,
     Product,
@@ -361,24 +363,45 @@ FIRST_YEAR = 2000
 
 
 def filter_value(name, value):
-    """A filter's value as the index holds it, or None when it is no value of that filter.
-    Also accepted: a status by its label (已备案), a section letter in lower case, a province
-    as its 6-digit division code (440000). The search page and the open-data API share it."""
-    value = str(value).strip()
+    """A filter's value as the index holds it, or None when it is no value of that filter
+    (an empty one, one with blanks around it, digits of other scripts included). Also
+    accepted: a status by its Chinese label (已备案), a section letter in lower case, a province as its
+    6-digit division code (440000). The search page and the open-data API share it; the API's
+    OpenAPI document (public_site/openapi.py) states the same rules."""
+    value = str(value)
     if name == "status":
-        value = {str(label): code for code, label in PUBLIC_STATUS_LABELS.items()}.get(value, value)
+        value = status_words().get(value, value)
         return value if value in PUBLIC_STATUS_LABELS else None
     if name == "industry":
         value = value.upper()
-        return value if re.fullmatch(r"[A-T]|\d{2,4}", value) else None
+        return value if re.fullmatch(INDUSTRY_PATTERN, value) else None
     if name == "category":
-        return value if re.fullmatch(r"\d{2,10}", value) else None
+        return value if re.fullmatch(CATEGORY_PATTERN, value) else None
     if name == "province":
-        return value[:2] if re.fullmatch(r"\d{2}(\d{4})?", value) and value[:2] in PROVINCES else None
+        return value[:2] if re.fullmatch(PROVINCE_PATTERN, value) else None
     if name == "year":
-        ok = re.fullmatch(r"\d{4}", value) and FIRST_YEAR <= int(value) <= today_shanghai().year + 1
+        ok = re.fullmatch(r"[0-9]{4}", value) and FIRST_YEAR <= int(value) <= last_year()
         return int(value) if ok else None
     return None
+
+
+def status_words():
+    """{label: code} of the public statuses: the manual's words (已备案, 公示中, 已认定), which a
+    status filter takes in whatever language the page or the API answers."""
+    with force_locale("zh_Hans_CN"):
+        return {str(label): code for code, label in PUBLIC_STATUS_LABELS.items()}
+
+
+# The filters' values as regular expressions (whole value, ASCII digits): filter_value() and
+# the API's OpenAPI document use the same ones.
+INDUSTRY_PATTERN = "[A-T]|[0-9]{2,4}"  # a GB/T 4754 section letter, or a code prefix
+CATEGORY_PATTERN = "[0-9]{2,10}"
+PROVINCE_PATTERN = "(" + "|".join(PROVINCES) + ")(0000)?"  # 44 or 440000, provinces only
+
+
+def last_year():
+    """The last filing year a filter accepts (next year: a filing of 1 January, Beijing time)."""
+    return today_shanghai().year + 1
 
 
 FILTER_LABELS = {
@@ -562,19 +585,13 @@ def search(q, filters, sort="relevance", page=1, per_page=20, with_facets=True):
     bad filters are dropped, a page past the end shows the last page; `messages` says so."""
     q, toks, valid, messages = clean(q, filters)
     sort = sort if sort in ("relevance", "date") else "relevance"
-    try:
-        page = max(int(page), 1)
-    except (TypeError, ValueError):
-        page = 1
     per_page = max(1, min(int(per_page), 100))
     facet_values, total = facets(toks, valid) if with_facets else ({}, _doc_query(toks, valid).count())
-    pages = max(math.ceil(total / per_page), 1)
-    if page > pages:
-        if total:
-            messages.append(_l("页码超出范围，已显示最后一页。"))
-        page = pages
-    ids = _ordered_ids(toks, valid, sort, per_page, (page - 1) * per_page) if total else []
-    return Results(items=_products(ids), total=total, page=page, pages=pages, per_page=per_page,
+    shown = paging(page, total, per_page)
+    if shown.message:
+        messages.append(shown.message)
+    ids = _ordered_ids(toks, valid, sort, per_page, shown.offset) if total else []
+    return Results(items=_products(ids), total=total, page=shown.number, pages=shown.pages, per_page=per_page,
                    facets=facet_values, q=q, filters=valid,
                    sort=sort, messages=messages)
 
@@ -603,12 +620,15 @@ EXPORT_HEADERS = (_l("产品名称"), _l("规格型号"), _l("单位名称"), _l
 
 
 def export_dataset(q, filters, sort="relevance"):
-    """A tablib Dataset of the current results' public fields (at most EXPORT_LIMIT rows)."""
+    """A tablib Dataset of the current results' public fields (at most EXPORT_LIMIT rows).
+    Every cell goes through documents.spreadsheet_cell(): a product named =HYPERLINK(…) is
+    text in Excel, not a formula."""
     data = tablib.Dataset(headers=[str(h) for h in EXPORT_HEADERS], title=str(_l("产品信息查询")))
     for r in export_rows(q, filters, sort):
-        data.append((r["name"], r["model"], r["unit_name"], str(PUBLIC_STATUS_LABELS[r["public_status"]]),
-                     r["filing_number"] or "", r["industry_name"] or "", r["category_name"] or "",
-                     shanghai_time(r["filed_at"], "%Y-%m-%d")))
+        row = (r["name"], r["model"], r["unit_name"], str(PUBLIC_STATUS_LABELS[r["public_status"]]),
+               r["filing_number"] or "", r["industry_name"] or "", r["category_name"] or "",
+               shanghai_time(r["filed_at"], "%Y-%m-%d"))
+        data.append([spreadsheet_cell(value) for value in row])
     return data
 
 

@@ -7,7 +7,7 @@ takes (obj, ctx), may write related rows, and returns extra columns for the stat
 Both run inside apply()'s transaction.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 
@@ -16,7 +16,7 @@ from domain.filing.rules import filing_rules
 from domain.filing.snapshots import apply_update, product_snapshot
 from domain.recognition.certificates import next_certificate_number
 from domain.updates import update_window
-from infra.calendar import add_working_days
+from infra.calendar import CalendarUnknown, add_working_days
 from models import (
     AssetInfo,
     Objection,
@@ -142,6 +142,19 @@ def guard_validity_over(rec, ctx):
     return None
 
 
+NOTICE_WORKING_DAYS = 10  # 公示期 (manual §七)
+
+
+def guard_notice_end_known(rec, ctx):
+    """The notice's end date is counted in the staff-kept holiday calendar; a notice that would
+    run into a year not entered yet is refused, its end date never guessed."""
+    try:
+        add_working_days(ctx.get("start") or today_shanghai(), NOTICE_WORKING_DAYS)
+    except CalendarUnknown as exc:
+        return _l("%(year)s年的法定节假日安排尚未录入，无法计算公示截止日期（公示期为%(days)s个工作日）。"
+                  "请系统管理员在“基础数据”中录入该年的法定节假日并登记“已录入节假日年份”后，再开始公示。",
+                  year=exc.year, days=NOTICE_WORKING_DAYS)
+    return None
 
 
 # ---------------------------------------------------------------- effects
@@ -220,14 +233,23 @@ def effect_update_approved(update, ctx):
 
 def effect_notice_started(rec, ctx):
     start = ctx.get("start") or today_shanghai()
-    return {"notice_start": start, "notice_end": add_working_days(start, 10)}
+    return {"notice_start": start, "notice_end": add_working_days(start, NOTICE_WORKING_DAYS)}
+
+
+def one_year_from(day):
+    """The last day of a year counted from `day`: the day before its anniversary, which for
+    29 February is 1 March."""
+    try:
+        anniversary = day.replace(year=day.year + 1)
+    except ValueError:
+        anniversary = date(day.year + 1, 3, 1)
+    return anniversary - timedelta(days=1)
 
 
 def effect_recognised(rec, ctx):
-    today = today_shanghai()
     return {
         "recognised_at": utcnow(),
-        "valid_until": today.replace(year=today.year + 1) - timedelta(days=1),
+        "valid_until": one_year_from(today_shanghai()),
         "certificate_number": rec.certificate_number or next_certificate_number(rec),
     }
 
@@ -310,7 +332,7 @@ TRANSITIONS = (
       effect=effect_decided, notify=("update_rejected",)),
     # 认定 (manual §七)
     T("recognition", (RS.CANDIDATE,), "start_notice", RS.NOTICE, (O,), _l("开始公示"),
-      effect=effect_notice_started, notify=("notice_started",)),
+      guards=(guard_notice_end_known,), effect=effect_notice_started, notify=("notice_started",)),
     T("recognition", (RS.NOTICE,), "recognise", RS.RECOGNISED, (SYSTEM,), _l("认定"),
       guards=(guard_notice_over_and_no_open_objection,), effect=effect_recognised,
       notify=("recognised",)),

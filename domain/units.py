@@ -22,7 +22,6 @@ from models import (
     Industry,
     Option,
     RegistryEntry,
-    StoredFile,
     Unit,
     UnitChangeRequest,
     db,
@@ -229,29 +228,6 @@ def clean_asset_fields(data):
     return values, errors
 
 
-def take_uploads(files, data, owner, names=("license_file", "commitment_file")):
-    """Store every valid upload at once (so a later error loses none of them).
-
-    Returns ({name: StoredFile}, errors). A field without a new upload keeps the file
-    already uploaded in this form (hidden `<name>_id`, owned by the same user).
-    """
-    stored, errors = {}, {}
-    for name in names:
-        upload = files.get(name)
-        if upload and upload.filename:
-            try:
-                stored[name] = storage.save_upload(upload, storage.DOCUMENT_KINDS, owner=owner)
-            except storage.UploadError as exc:
-                errors[name] = exc.message
-            continue
-        kept = data.get(f"{name}_id")
-        if kept and kept.isascii() and kept.isdigit():
-            row = StoredFile.get_or_none(StoredFile.id == int(kept), StoredFile.owner == owner)
-            if row is not None:
-                stored[name] = row
-    return stored, errors
-
-
 def save_verification(unit, data, files):
     """Save the 实名认证 form (fields, uploads, first asset info). Raises FormErrors with
     every problem; returns the refreshed unit. The uploads that succeeded are kept and
@@ -259,7 +235,7 @@ def save_verification(unit, data, files):
     values, errors = clean_unit_fields(data, unit=unit)
     assets, asset_errors = clean_asset_fields(data)
     errors.update(asset_errors)
-    uploads, upload_errors = take_uploads(files, data, unit.user)
+    uploads, upload_errors = storage.take_uploads(files, data, unit.user, ("license_file", "commitment_file"))
     errors.update(upload_errors)
     for name, label, _help in UPLOADS:
         if name not in uploads and name not in errors and getattr(unit, name + "_id") is None:

@@ -20,8 +20,27 @@ class CalendarUnknown(Exception):
         super().__init__(str(_l("%(year)s年的法定节假日安排尚未录入，无法计算工作日", year=year)))
 
 
+# The State Council publishes a year's arrangement late in the year before; from this day of
+# the year on (month, day), next year's is needed: a public notice started in late December
+# already ends in it.
+NEXT_YEAR_NEEDED_FROM = (11, 1)
+
+
+def year_entered(year) -> bool:
+    return CalendarYear.select().where(CalendarYear.year == year).exists()
+
+
+def missing_years(today: date) -> list[int]:
+    """The years whose arrangement is needed by `today` and not entered: this year, and next
+    year from 1 November on."""
+    needed = [today.year]
+    if (today.month, today.day) >= NEXT_YEAR_NEEDED_FROM:
+        needed.append(today.year + 1)
+    return [year for year in needed if not year_entered(year)]
+
+
 def _check_year(year):
-    if not CalendarYear.select().where(CalendarYear.year == year).exists():
+    if not year_entered(year):
         raise CalendarUnknown(year)
 
 

@@ -1,4 +1,5 @@
-"""Generated documents as bytes: PDFs (xhtml2pdf, Chinese font embedded), QR codes.
+"""Generated documents as bytes: PDFs (xhtml2pdf, Chinese font embedded), QR codes, cells of
+exported spreadsheets, PNG pictures of an uploaded PDF's pages (poppler's pdftoppm).
 
 The Chinese font is WenQuanYi Zen Hei (Debian `fonts-wqy-zenhei`, installed by
 .ci/run and the README's set-up); ZLCP_CJK_FONT points elsewhere if needed. It is
@@ -9,7 +10,14 @@ Chinese text back.
 import base64
 import io
 import os
+import re
+import shutil
+import subprocess
+import tempfile
+from datetime import date
+from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 
 import qrcode
 import qrcode.image.svg
@@ -87,3 +95,61 @@ def commitment_letter_pdf(unit_name, credit_code):
     paragraphs = [p.strip() for p in body.split("\n") if p.strip() and not p.startswith("#")]
     return render_pdf("documents/commitment_letter.html", title=page.title, paragraphs=paragraphs,
                       unit_name=unit_name, credit_code=credit_code)
+
+
+# ---------------------------------------------------------------- exported spreadsheets
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value):
+    """A value as a cell of an exported CSV or XLSX file. Text a spreadsheet would take for a
+    formula (=HYPERLINK(…), +…, -…, @…, or after a tab or carriage return) gets a leading
+    single quote, as OWASP advises against CSV injection, so Excel and WPS show it as text;
+    numbers, dates and None pass unchanged, anything else becomes plain text."""
+    if value is None or isinstance(value, (int, float, Decimal, date)):
+        return value
+    text = str(value)  # also a LazyString or Markup: plain text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+# ---------------------------------------------------------------- PDF pages as pictures
+
+PDF_PREVIEW_PAGES = 10  # the review pages show the first pages; the rest by download
+PDF_PREVIEW_DPI = 100
+PDF_TOOL_TIMEOUT = 30  # seconds per call of pdfinfo / pdftoppm
+
+
+def can_draw_pdf():
+    return shutil.which("pdfinfo") is not None and shutil.which("pdftoppm") is not None
+
+
+def pdf_page_count(path):
+    """The number of pages of the PDF file at `path`, or None when it cannot be told
+    (poppler-utils missing, a broken or password-protected file, a timeout)."""
+    tool = shutil.which("pdfinfo")
+    if tool is None:
+        return None
+    try:
+        out = subprocess.run([tool, str(path)], capture_output=True, timeout=PDF_TOOL_TIMEOUT, check=True).stdout
+    except (subprocess.SubprocessError, OSError):
+        return None
+    found = re.search(rb"^Pages:\s+(\d+)\s*$", out, re.MULTILINE)
+    return int(found.group(1)) if found else None
+
+
+def pdf_page_png(path, number, dpi=PDF_PREVIEW_DPI):
+    """Page `number` (from 1) of the PDF file at `path` as PNG bytes, drawn by pdftoppm —
+    a picture, so no script of the PDF ever runs in a browser. None when it cannot be drawn."""
+    tool = shutil.which("pdftoppm")
+    if tool is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "page"
+        try:
+            subprocess.run([tool, "-png", "-r", str(dpi), "-f", str(number), "-l", str(number), "-singlefile",
+                            str(path), str(target)], capture_output=True, timeout=PDF_TOOL_TIMEOUT, check=True)
+        except (subprocess.SubprocessError, OSError):
+            return None
+        png = target.with_suffix(".png")
+        return png.read_bytes() if png.exists() else None

@@ -2,6 +2,12 @@
 table (inside the caller's transaction), then delivered by a background job with
 retries and exponential backoff. Nothing is lost if a channel is down; failures are
 listed for staff in the back office.
+
+SMS go out on their own queue ("sms"), e-mail and 站内消息 on "mail", so a mail server that
+is slow to answer never holds up a registration code. Every send has a timeout (MAIL_TIMEOUT,
+SMS_TIMEOUT), and a claimed row is a lease: a send still unfinished NOTIFY_STUCK_MINUTES
+later (a provider that took the message and never answered, a worker killed mid-send) is
+taken back and tried again, the try counted.
 """
 
 import hashlib
@@ -11,8 +17,10 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_mailman import EmailMessage
+from peewee import fn
 from werkzeug.utils import import_string
 
 import jobs
@@ -21,9 +29,13 @@ from models import Message, Objection, Outbox, OutboxStatus, Product, Recognitio
 log = logging.getLogger("zlcp.notifications")
 
 SMS, EMAIL, INBOX = "sms", "email", "inbox"
+MAIL_CHANNELS = (EMAIL, INBOX)  # delivered by the "mail" queue's job; SMS by the "sms" queue's
+STUCK = "stuck"  # not a state: rows that should have gone out and have not (stuck_condition)
+NEEDS_ATTENTION = (STUCK, OutboxStatus.FAILED)  # of delivery_summary(): shown as problems
 
 # One template per event. `to` names who receives it: "unit" (the unit account's phone
-# and message centre, and its e-mail for EMAIL) or "objector" (the objection's e-mail).
+# and message centre, and its e-mail for EMAIL), "objector" (the objection's e-mail) or
+# "staff" (back-office accounts: e-mail, and a 站内消息 kept for the record).
 TEMPLATES = {
     "sms_code": {
         "channels": (SMS,),
@@ -97,6 +109,14 @@ TEMPLATES = {
         "text": _l("您的已备案产品“%(product)s”所关联的专利%(patents)s已失效，请关注；"
                    "产品所关联的专利全部失效或者转让的，须撤销备案。"),
     },
+    "patent_gone_linked": {
+        "channels": (SMS, INBOX),
+        "to": "unit",
+        "title": _l("关联专利权属变化提醒"),
+        "text": _l("您的已备案产品“%(product)s”所关联的专利%(patents)s已不再由本单位持有或被许可"
+                   "（专利库记载的专利权人已不包括本单位，或许可已到期），请关注；"
+                   "产品所关联的专利全部失效或者转让的，须撤销备案。"),
+    },
     "update_approved": {
         "channels": (INBOX,),
         "to": "unit",
@@ -126,6 +146,13 @@ TEMPLATES = {
         "to": "unit",
         "title": _l("专利密集型产品撤销认定"),
         "text": _l("您的产品“%(product)s”已撤销认定，原因：%(reason)s。"),
+    },
+    "calendar_missing": {
+        "channels": (EMAIL, INBOX),
+        "to": "staff",
+        "title": _l("请录入%(years)s年法定节假日安排"),
+        "text": _l("%(years)s年的法定节假日安排尚未录入。请在国务院办公厅公布后，于管理后台“基础数据 → 法定节假日”"
+                   "中录入放假和调休上班日期，并在“已录入节假日年份”中登记该年；录入前，公示期涉及该年的产品无法开始公示。"),
     },
     "objection_received": {
         "channels": (EMAIL,),
@@ -226,17 +253,28 @@ def _copy_to_unit(template, objection, payload):
 
 
 def deliver_soon(ids):
-    """Hand outbox rows to the delivery job (after the caller's commit)."""
-    jobs.enqueue("notifications.deliver", list(ids), queue="mail")
+    """Hand outbox rows to the delivery jobs (after the caller's commit): SMS to the "sms"
+    queue's, the others to the "mail" queue's."""
+    ids = list(ids)
+    if not ids:
+        return
+    sms = [i for (i,) in Outbox.select(Outbox.id).where(Outbox.id.in_(ids), Outbox.channel == SMS).tuples()]
+    others = [i for i in ids if i not in sms]
+    for name, batch in (("notifications.deliver_sms", sms), ("notifications.deliver_mail", others)):
+        if batch:
+            jobs.enqueue(name, batch, queue=jobs.queue_of(name))
 
 
 # ---------------------------------------------------------------- senders
 
 
 class LogSmsSender:
-    """Default SMS sender: writes the message to the log; the outbox keeps the text."""
+    """Default SMS sender: writes the message to the log; the outbox keeps the text.
 
-    def send(self, phone, text):
+    A provider's sender (config SMS_SENDER) has the same method: send(phone, text, timeout)
+    sends or raises, and gives up after `timeout` seconds (SMS_TIMEOUT)."""
+
+    def send(self, phone, text, timeout):
         log.info("SMS to %s: %s", phone, text)
 
 
@@ -252,7 +290,7 @@ def send_email(to, subject, body):
 
 def _send(row):
     if row.channel == SMS:
-        sms_sender().send(row.recipient, row.body)
+        sms_sender().send(row.recipient, row.body, timeout=current_app.config["SMS_TIMEOUT"])
     elif row.channel == EMAIL:
         send_email(row.recipient, row.subject, row.body)
     elif row.channel == INBOX:
@@ -262,17 +300,23 @@ def _send(row):
         raise ValueError(f"unknown channel {row.channel}")
 
 
-def deliver(ids=None):
-    """Deliver pending outbox rows (given ids, or all that are due). Idempotent:
-    a row is claimed with a conditional UPDATE before it is sent."""
+def deliver(ids=None, channels=None):
+    """Deliver pending outbox rows (given ids, or all that are due) of `channels` (all when
+    None). Idempotent: a row is claimed with a conditional UPDATE before it is sent. The claim
+    holds for NOTIFY_STUCK_MINUTES (next_try_at is its end); sends that outlived theirs are
+    taken back first."""
+    reclaim_stuck(channels)
     now = utcnow()
     query = Outbox.select().where(Outbox.status == OutboxStatus.PENDING)
+    if channels:
+        query = query.where(Outbox.channel.in_(channels))
     query = query.where(Outbox.id.in_(ids)) if ids else query.where(Outbox.next_try_at <= now)
     sent = failed = 0
     max_tries = current_app.config["NOTIFY_MAX_TRIES"]
+    lease = timedelta(minutes=current_app.config["NOTIFY_STUCK_MINUTES"])
     for row in query.order_by(Outbox.id):
         claimed = (
-            Outbox.update(status=OutboxStatus.SENDING)
+            Outbox.update(status=OutboxStatus.SENDING, next_try_at=utcnow() + lease)
             .where(Outbox.id == row.id, Outbox.status == OutboxStatus.PENDING)
             .execute()
         )
@@ -297,6 +341,69 @@ def deliver(ids=None):
             ).execute()
             sent += 1
     return {"sent": sent, "failed": failed}
+
+
+def deliver_sms(ids=None):
+    """The "sms" queue's job: SMS rows only (registration and reset codes wait for no e-mail)."""
+    return deliver(ids, channels=(SMS,))
+
+
+def deliver_mail(ids=None):
+    """The "mail" queue's job: e-mail and 站内消息 rows."""
+    return deliver(ids, channels=MAIL_CHANNELS)
+
+
+def _stuck_sending(now):
+    """Rows whose send outlived its claim (next_try_at is the claim's end while sending)."""
+    return (Outbox.status == OutboxStatus.SENDING) & (Outbox.next_try_at <= now)
+
+
+def stuck_condition():
+    """Rows that should have gone out and have not: a send past its claim, or a row due for
+    longer than NOTIFY_STUCK_MINUTES (no delivery job is running)."""
+    now = utcnow()
+    late = now - timedelta(minutes=current_app.config["NOTIFY_STUCK_MINUTES"])
+    overdue = (Outbox.status == OutboxStatus.PENDING) & (Outbox.next_try_at <= late)
+    return _stuck_sending(now) | overdue
+
+
+def reclaim_stuck(channels=None):
+    """Take back sends that outlived their claim: pending again at once with the try counted,
+    or failed once NOTIFY_MAX_TRIES tries are used. Returns how many rows were taken back."""
+    cfg = current_app.config
+    stuck = _stuck_sending(utcnow())
+    if channels:
+        stuck &= Outbox.channel.in_(channels)
+    with force_locale(cfg["BABEL_DEFAULT_LOCALE"]):
+        error = _("发送超时：超过%(minutes)s分钟未完成", minutes=cfg["NOTIFY_STUCK_MINUTES"])
+    given_up = (
+        Outbox.update(status=OutboxStatus.FAILED, tries=Outbox.tries + 1, last_error=error)
+        .where(stuck, Outbox.tries + 1 >= cfg["NOTIFY_MAX_TRIES"])
+        .execute()
+    )
+    retried = (
+        Outbox.update(status=OutboxStatus.PENDING, tries=Outbox.tries + 1, last_error=error, next_try_at=utcnow())
+        .where(stuck)
+        .execute()
+    )
+    if given_up or retried:
+        log.warning("outbox: %s stuck sends taken back (%s retried, %s failed)", given_up + retried, retried, given_up)
+    return given_up + retried
+
+
+def delivery_summary():
+    """How delivery stands, for 通知发送记录 and /healthz: rows waiting, being sent, stuck
+    (stuck_condition) and failed (until staff send them again)."""
+    counts = dict(
+        Outbox.select(Outbox.status, fn.COUNT(Outbox.id))
+        .where(Outbox.status != OutboxStatus.SENT)
+        .group_by(Outbox.status)
+        .tuples()
+    )
+    summary = {state: counts.get(state, 0) for state in (OutboxStatus.PENDING, OutboxStatus.SENDING)}
+    summary[STUCK] = Outbox.select().where(stuck_condition()).count()
+    summary[OutboxStatus.FAILED] = counts.get(OutboxStatus.FAILED, 0)
+    return summary
 
 
 def retry_failed(ids):

@@ -7,7 +7,11 @@ S3-compatible store would implement.
 
 import hashlib
 import io
+import re
 import secrets
+import tempfile
+import zlib
+from contextlib import contextmanager
 from pathlib import Path
 
 import filetype
@@ -15,6 +19,7 @@ from flask import abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
 from PIL import BmpImagePlugin, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
 
+from infra import documents, validators
 from models import StoredFile
 
 # kind -> (content types, limit key in UPLOAD_LIMITS)
@@ -95,6 +100,56 @@ def _verify_pdf(data):
     return data.startswith(b"%PDF-") and b"%%EOF" in data[-2048:]
 
 
+# A PDF's actions that run something when it is opened or used: JavaScript (also behind
+# /OpenAction), additional actions (/AA: on opening a page, focusing a field…) and /Launch.
+# Names are compared after their #xx escapes are decoded (/J#53 is /JS).
+PDF_SCRIPT_NAMES = {b"JavaScript", b"JS", b"AA", b"Launch"}
+_NAME_CHAR = rb"[^\x00\t\n\f\r ()<>\[\]{}/%]"  # a name runs until whitespace or a delimiter
+_SCRIPT_NAME = re.compile(rb"/(?:" + b"|".join(PDF_SCRIPT_NAMES) + rb")(?!" + _NAME_CHAR + rb")")
+_ESCAPED_NAME = re.compile(rb"/(" + _NAME_CHAR + rb"*#[0-9A-Fa-f]{2}" + _NAME_CHAR + rb"*)")
+_PDF_STREAM = re.compile(rb"(?<!end)stream(?:\r\n|\n|\r)")
+PDF_INFLATE_BUDGET = 64 * 1048576  # bytes of compressed streams unpacked per file, at most
+
+
+def _has_script_name(data):
+    if _SCRIPT_NAME.search(data):
+        return True
+    for match in _ESCAPED_NAME.finditer(data):
+        name = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), match.group(1))
+        if name in PDF_SCRIPT_NAMES:
+            return True
+    return False
+
+
+def _inflated_streams(data):
+    """The content of the file's Flate-compressed streams (object streams hold dictionaries
+    where a script can hide), images left out, PDF_INFLATE_BUDGET bytes in all."""
+    budget = PDF_INFLATE_BUDGET
+    for match in _PDF_STREAM.finditer(data):
+        head = data[max(0, match.start() - 4096):match.start()]
+        head = head[head.rfind(b"obj") + 1:]  # the stream's own dictionary
+        if b"/FlateDecode" not in head or b"/Image" in head:
+            continue
+        inflate, position, chunks = zlib.decompressobj(), match.end(), []
+        try:
+            while not inflate.eof and position < len(data) and budget > 0:
+                piece = data[position:position + 65536]
+                position += len(piece)
+                chunks.append(inflate.decompress(piece, budget))
+                budget -= len(chunks[-1])
+        except zlib.error:
+            pass  # not (or not entirely) Flate data: what was unpacked is still looked at
+        yield b"".join(chunks)
+        if budget <= 0:
+            return
+
+
+def pdf_has_script(data):
+    """Whether a PDF carries JavaScript or other actions that run on their own (see
+    PDF_SCRIPT_NAMES), in its plain dictionaries or inside compressed object streams."""
+    return _has_script_name(data) or any(_has_script_name(chunk) for chunk in _inflated_streams(data))
+
+
 def _human(nbytes):
     return f"{nbytes / 1048576:.0f}M"
 
@@ -119,6 +174,8 @@ def check(data, filename, allowed):
         raise UploadError(problem)
     if kind == "pdf" and not _verify_pdf(data):
         raise UploadError(_l("PDF文件“%(name)s”已损坏或不完整", name=filename))
+    if kind == "pdf" and pdf_has_script(data):
+        raise UploadError(_l("PDF文件“%(name)s”含有脚本，请另存为不含脚本的PDF后重新上传", name=filename))
     return kind
 
 
@@ -145,6 +202,30 @@ def save_upload(file_storage, allowed, owner=None):
     return save_bytes(data, file_storage.filename, kind, owner=owner)
 
 
+def take_uploads(files, data, owner, names, allowed=DOCUMENT_KINDS):
+    """The uploads of a form's file fields `names`, each stored at once when valid (so an
+    error elsewhere in the form loses none of them).
+
+    Returns ({name: StoredFile}, {name: message}). A field without a new upload keeps the
+    file already uploaded in this form (hidden `<name>_id`, owned by the same user).
+    """
+    stored, errors = {}, {}
+    for name in names:
+        upload = files.get(name)
+        if upload and upload.filename:
+            try:
+                stored[name] = save_upload(upload, allowed, owner=owner)
+            except UploadError as exc:
+                errors[name] = exc.message
+            continue
+        kept = validators.row_id(data.get(f"{name}_id"))
+        if kept is not None:
+            row = StoredFile.get_or_none(StoredFile.id == kept, StoredFile.owner == owner)
+            if row is not None:
+                stored[name] = row
+    return stored, errors
+
+
 def read(stored):
     return backend().get(stored.key)
 
@@ -164,13 +245,72 @@ def may_read(stored, user):
 
 
 def send(stored, user, as_attachment=False):
-    """Stream a file after the permission check (404, not 403, to hide existence)."""
+    """Stream a file after the permission check (404, not 403, to hide existence). A PDF is
+    always a download: opened in the browser's viewer its scripts would run (pages show PDFs
+    as pictures, see pdf_preview)."""
     if stored is None or not may_read(stored, user):
         abort(404)
     return send_file(
         io.BytesIO(read(stored)),
         mimetype=stored.content_type,
-        as_attachment=as_attachment,
+        as_attachment=as_attachment or stored.kind == "pdf",
         download_name=stored.original_name,
         max_age=0,
     )
+
+
+# ---------------------------------------------------------------- PDFs shown as pictures
+
+
+def _preview_dir(stored):
+    return Path(current_app.instance_path) / "cache" / "pdf-pages" / stored.sha256
+
+
+def _keep(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+@contextmanager
+def _as_file(stored):
+    """The stored bytes in a temporary file (poppler's tools read files)."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as tmp:
+        tmp.write(read(stored))
+        tmp.flush()
+        yield tmp.name
+
+
+def pdf_preview(stored):
+    """(pages shown as pictures, pages in all) of a stored PDF on the review pages: at most
+    documents.PDF_PREVIEW_PAGES. (0, None) when it cannot be drawn here (poppler-utils missing,
+    a broken or password-protected file): the page then offers the download only."""
+    if not documents.can_draw_pdf():
+        return 0, None
+    known = _preview_dir(stored) / "pages"
+    if known.exists():
+        total = int(known.read_text() or 0)
+    else:
+        with _as_file(stored) as path:
+            total = documents.pdf_page_count(path) or 0
+        _keep(known, str(total).encode())
+    return min(total, documents.PDF_PREVIEW_PAGES), total or None
+
+
+def send_pdf_page(stored, user, number):
+    """Page `number` of a stored PDF as a PNG picture, after the permission check; drawn once
+    and kept under instance/cache/pdf-pages/ (a page that cannot be drawn is remembered too)."""
+    if stored is None or stored.kind != "pdf" or not may_read(stored, user):
+        abort(404)
+    shown, _total = pdf_preview(stored)
+    if not 1 <= number <= shown:
+        abort(404)
+    png_path = _preview_dir(stored) / f"{number}.png"
+    if not png_path.exists() and not png_path.with_suffix(".failed").exists():
+        with _as_file(stored) as path:
+            png = documents.pdf_page_png(path, number)
+        _keep(png_path if png else png_path.with_suffix(".failed"), png or b"")
+    if not png_path.exists():
+        abort(404)
+    return send_file(io.BytesIO(png_path.read_bytes()), mimetype="image/png", max_age=0)

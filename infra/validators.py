@@ -35,12 +35,71 @@ def normal(value):
     return str(value or "").translate(FULL_WIDTH).strip()
 
 
-def digits(value, message):
-    """An ASCII whole number (after normal()), or ValidationError(message)."""
+# The largest integer column (and id) of either database: PostgreSQL's `integer`. A bigger
+# number reaching a query is a 500 ("integer out of range", or SQLite's OverflowError).
+INT_MAX = 2**31 - 1
+
+
+def digits(value, message, maximum=INT_MAX):
+    """An ASCII whole number (after normal()) up to `maximum`, or ValidationError(message)
+    (too big: 数值过大)."""
     text = normal(value)
     if not (text.isascii() and text.isdigit()):
         raise ValidationError(message)
+    text = text.lstrip("0") or "0"
+    if len(text) > len(str(maximum)) or int(text) > maximum:  # (int() refuses 5,000 digits)
+        raise ValidationError(_l("数值过大"))
     return int(text)
+
+
+def row_id(value):
+    """An id from a URL or a form as a query may use it, or None: not a whole number, or
+    bigger than any id can be."""
+    try:
+        return digits(value, "", maximum=INT_MAX)
+    except ValidationError:
+        return None
+
+
+# ---------------------------------------------------------------- page numbers
+
+MAX_PAGE = 100000  # no list is that long; any bigger number is simply past the end
+
+
+@dataclass(frozen=True)
+class Paging:
+    """The page of a list to show: `number` counts from 1 and lies within 1..pages."""
+
+    number: int
+    pages: int
+    per_page: int
+    message: object = None  # why this is not the page that was asked for
+
+    @property
+    def offset(self):
+        return (self.number - 1) * self.per_page
+
+
+def paging(raw, total, per_page, first=1):
+    """The page a query string's `page` asks for, made safe for any input: none → the first
+    page; not a page number (abc, -3, 0 where pages count from 1) → the first page with a
+    message; past the end (999, 99999999999999999999) → the last page with a message (as
+    产品信息查询 does). `first` is the number of the first page in URLs (Flask-Admin's count
+    from 0). `total` None: unknown, only MAX_PAGE bounds the page."""
+    text = normal(raw)
+    per_page = max(per_page, 1)
+    pages = max(-(-total // per_page), 1) if total is not None else MAX_PAGE
+    if not text:
+        return Paging(1, pages, per_page)
+    if not (text.isascii() and text.isdigit()):
+        return Paging(1, pages, per_page, _l("页码无效，已显示第一页。"))
+    text = text.lstrip("0") or "0"
+    number = int(text) - first + 1 if len(text) <= len(str(MAX_PAGE)) else MAX_PAGE + 1
+    if number < 1:
+        return Paging(1, pages, per_page, _l("页码无效，已显示第一页。"))
+    if number > pages:
+        return Paging(pages, pages, per_page, _l("页码超出范围，已显示最后一页。") if total != 0 else None)
+    return Paging(number, pages, per_page)
 
 
 # ---------------------------------------------------------------- 统一社会信用代码 GB 32100-2015

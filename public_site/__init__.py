@@ -75,10 +75,34 @@ def init_app(app):
         code = 400 if isinstance(error, CSRFError) else error.code
         if code == 404 and request.path.startswith(api.bp.url_prefix + "/"):  # an address the API lacks
             return jsonify(error=str(_l("接口地址不存在，请查阅 /api/v1/openapi.json"))), 404
+        if code == 405 and request.path.startswith(api.bp.url_prefix + "/"):  # (routing errors miss the API's handlers)
+            return api.http_error(error)
         title, message, back = ERROR_PAGES["csrf" if isinstance(error, CSRFError) else code]
         if code in (403, 409) and getattr(error, "description", None) and isinstance(error.description, LazyString):
             message = error.description
-        return render_template("public/error.html", code=code, title=title, message=message, back=back), code
+        allow = {k: v for k, v in error.get_headers() if k == "Allow"}  # a 405 names the methods allowed
+        return render_template("public/error.html", code=code, title=title, message=message, back=back), code, allow
 
     for key in ERROR_PAGES:
         app.register_error_handler(CSRFError if key == "csrf" else key, error_page)
+
+    app.after_request(not_stored_if_private)
+
+
+# Pages of one signed-in person or of an account form: the company portal, the back office
+# (Flask-Admin gives each view a blueprint of its own, all under /admin) and 登录/注册/忘记密码
+# (the auth blueprint).
+PRIVATE_PREFIXES = ("/portal", "/admin")
+
+
+def not_stored_if_private(response):
+    """Cache-Control: no-store on private pages, so no browser (Back after 退出) or proxy keeps
+    them. Public pages keep their own caching (the page cache, the phone page's no-cache) and
+    static files theirs."""
+    endpoint = request.endpoint or ""
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return response
+    path = request.path
+    if request.blueprint == auth.bp.name or any(path == p or path.startswith(p + "/") for p in PRIVATE_PREFIXES):
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -3,20 +3,25 @@ other origins (CORS, GET only).
 
 Fields are those of the public product page (domain.visibility.public_data). Lists are paged by
 an opaque cursor in id order, so a page is stable while products are added.
+
+Parameters mean exactly what openapi.py says: a value is taken as sent (no blanks trimmed), and
+an empty one is as wrong as any other bad value (400) — only an empty q means no text. Every
+absolute link starts with the configured SITE_URL, never with the request's Host header.
 """
 
-import base64
-import binascii
+import re
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_cors import CORS
+from peewee import InterfaceError, OperationalError
 
 from domain import search, visibility
 from infra.extensions import limiter
+from infra.validators import INT_MAX
 from models import Product
-from public_site.product_pages import phone_url, product_or_404
+from public_site.product_pages import phone_url, product_or_404, site_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 CORS(bp, methods=["GET", "OPTIONS"], origins="*", send_wildcard=True, max_age=86400)
@@ -31,6 +36,7 @@ FILTER_ERRORS = {
     "category": _l("参数 category 不是有效的产品分类代码"),
     "province": _l("参数 province 须为省级行政区划代码，如 44 或 440000"),
     "year": _l("参数 year 须为备案年份，如 2025"),
+    "lang": _l("参数 lang 须为 zh_Hans_CN 或 en"),
 }
 
 
@@ -46,39 +52,58 @@ def bad_request(error):
     return jsonify(error=str(error)), 400
 
 
-ERRORS = {404: _l("产品不存在或未公开"), 405: _l("不支持的请求方法"), 429: _l("请求过于频繁，请稍后再试")}
+ERRORS = {404: _l("产品不存在或未公开"), 405: _l("不支持的请求方法"), 429: _l("请求过于频繁，请稍后再试"),
+          500: _l("服务器内部错误，请稍后再试")}
 
 
 # Registered per code: the site's own 404/429 handlers (HTML pages) are code-specific too, and a
 # code-specific handler wins over a class-based one.
 def http_error(error):
-    return jsonify(error=str(ERRORS[error.code])), error.code
+    """{"error": "…"} with the headers HTTP asks for: a 405 names the methods allowed (Allow)."""
+    headers = {k: v for k, v in error.get_headers() if k == "Allow"}
+    return jsonify(error=str(ERRORS[error.code])), error.code, headers
 
 
 for _code in ERRORS:
     bp.register_error_handler(_code, http_error)
 
 
+@bp.errorhandler(OperationalError)
+@bp.errorhandler(InterfaceError)
+def database_unavailable(error):
+    """The database does not answer (down, restarting, out of connections): 503 in the API's
+    error shape, so clients retry, never the site's HTML error page."""
+    return jsonify(error=str(_l("服务暂时不可用，请稍后再试"))), 503, {"Retry-After": "30"}
+
+
 # ---------------------------------------------------------------- parameters
 
 
+# A cursor is "c" and the position (the last product's id) in base 36. Every string of this
+# form is a cursor the server takes (a position past the end gives an empty page), so the
+# OpenAPI document can state it exactly: a request the document allows is never refused.
+CURSOR_PATTERN = "c[0-9a-z]{1,7}"
+BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
 def encode_cursor(product_id):
-    return base64.urlsafe_b64encode(f"p{product_id}".encode()).decode().rstrip("=")
+    digits = ""
+    while True:
+        product_id, rest = divmod(product_id, 36)
+        digits = BASE36[rest] + digits
+        if not product_id:
+            return "c" + digits
 
 
 def decode_cursor(text):
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-        if not raw.startswith("p") or not raw[1:].isascii() or not raw[1:].isdigit() or len(raw) > 19:
-            raise ValueError
-        return int(raw[1:])
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadRequest(_("参数 cursor 无效")) from None
+    if not re.fullmatch(CURSOR_PATTERN, text):
+        raise BadRequest(_("参数 cursor 无效"))
+    return min(int(text[1:], 36), INT_MAX)  # beyond every id: an empty page
 
 
 def _limit(args):
-    text = args.get("limit", "")
-    if not text:
+    text = args.get("limit")
+    if text is None:
         return DEFAULT_LIMIT
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_LIMIT:
         raise BadRequest(_("参数 limit 须为 1 到 %(max)s 之间的整数", max=MAX_LIMIT))
@@ -93,12 +118,14 @@ def filtered(args):
         raise BadRequest(_("不支持的参数：%(names)s", names="、".join(unknown)))
     filters = {}
     for name in search.FILTERS:
-        value = args.get(name, "").strip()
-        if value:
+        value = args.get(name)
+        if value is not None:
             filters[name] = search.filter_value(name, value)
             if filters[name] is None:
                 raise BadRequest(str(FILTER_ERRORS[name]))
-    q = args.get("q", "").strip()
+    if "lang" in args and args["lang"] not in current_app.config["LANGUAGES"]:
+        raise BadRequest(str(FILTER_ERRORS["lang"]))
+    q = args.get("q", "")
     if len(q) > search.MAX_QUERY:
         raise BadRequest(_("参数 q 不能超过%(n)s个字", n=search.MAX_QUERY))
     return search.public_query(q, filters)
@@ -121,8 +148,8 @@ def _item(product):
         "filed_on": data.get("filed_on"),
         "category": data.get("category"),
         "industry": data.get("industry"),
-        "url": url_for("api.product", token=product.token, _external=True),
-        "page_url": url_for("products_public.detail", token=product.token, _external=True),
+        "url": site_url("api.product", token=product.token),
+        "page_url": site_url("products_public.detail", token=product.token),
     }
 
 
@@ -131,8 +158,8 @@ def products():
     args = request.args
     limit = _limit(args)
     query = filtered(args)
-    cursor = args.get("cursor", "").strip()
-    if cursor:
+    cursor = args.get("cursor")
+    if cursor is not None:
         query = query.where(Product.id > decode_cursor(cursor))
     rows = list(query.order_by(Product.id).limit(limit + 1))
     more = len(rows) > limit
@@ -147,10 +174,10 @@ def product(token):
     data = visibility.public_data(found, view)
     if view.public:
         data["links"] = {
-            "page": url_for("products_public.detail", token=token, _external=True),
+            "page": site_url("products_public.detail", token=token),
             "phone": phone_url(found),
-            "qr_png": url_for("products_public.qr_png", token=token, _external=True),
-            "qr_svg": url_for("products_public.qr_svg", token=token, _external=True),
-            "image": url_for("products_public.image", token=token, _external=True) if data["has_image"] else None,
+            "qr_png": site_url("products_public.qr_png", token=token),
+            "qr_svg": site_url("products_public.qr_svg", token=token),
+            "image": site_url("products_public.image", token=token) if data["has_image"] else None,
         }
     return jsonify(data)

@@ -1,6 +1,11 @@
-"""单位注册, 单位登录 / 工作人员登录, 忘记密码, captcha and SMS-code endpoints."""
+"""单位注册, 单位登录 / 工作人员登录, 忘记密码, captcha and SMS-code endpoints.
 
-import hashlib
+A signed-in session is one the server knows (domain/accounts.py, LoginSession): the session
+cookie carries its token, and Flask-Login's user loader (load_user) accepts the cookie only
+while that session is live — signing out, a password reset or an administrator's change of
+the account ends it, whatever copy of the cookie comes back.
+"""
+
 import secrets
 import time
 from urllib.parse import urlsplit
@@ -22,6 +27,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user, login_user, logout_user
+from flask_security.utils import set_request_attr
 
 from domain import accounts
 from infra import documents
@@ -31,11 +37,26 @@ from models import User
 bp = Blueprint("auth", __name__)
 
 CAPTCHA_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-CAPTCHA_TTL = 600
 
 
 def _client_ip():
     return request.remote_addr or ""
+
+
+@bp.record_once
+def _init_sign_in(state):
+    # Run by public_site.init_app(), after security.init_app() set up Flask-Login.
+    state.app.login_manager.user_loader(load_user)
+    accounts.prepare_sign_in(state.app)
+
+
+def load_user(user_id):
+    """Flask-Login's user loader: the account of a live session, else nobody."""
+    user = accounts.session_user(user_id, session.get(accounts.SESSION_KEY))
+    if user is not None:  # what Flask-Security's own loader records
+        set_request_attr("fs_authn_via", "session")
+        set_request_attr("fs_paa", session.get("fs_paa", 0))
+    return user
 
 
 # ---------------------------------------------------------------- captcha
@@ -44,28 +65,16 @@ def _client_ip():
 @bp.get("/captcha.png")
 def captcha_image():
     text = "".join(secrets.choice(CAPTCHA_ALPHABET) for _ in range(4))
-    session["captcha"] = {"hash": _captcha_hash(text), "at": int(time.time())}
+    session["captcha"] = accounts.issue_captcha(text)
     data = ImageCaptcha(width=120, height=44, font_sizes=(30, 34, 36)).generate(text).getvalue()
     return Response(data, mimetype="image/png", headers={"Cache-Control": "no-store"})
 
 
-def _captcha_hash(text):
-    key = current_app.config["SECRET_KEY"]
-    return hashlib.sha256(f"{key}:{text.upper()}".encode()).hexdigest()
-
-
 def check_captcha(answer):
-    """None when right; a message otherwise. A captcha answers once."""
+    """None when right; a message otherwise. A captcha answers once (the server forgets it)."""
     if not current_app.config["CAPTCHA_ENABLED"]:
         return None
-    stored = session.pop("captcha", None)
-    if not answer:
-        return _l("请输入验证码")
-    if not stored or time.time() - stored["at"] > CAPTCHA_TTL:
-        return _l("验证码已过期，请单击图片刷新")
-    if _captcha_hash(answer.strip()) != stored["hash"]:
-        return _l("验证码不正确，请单击图片刷新后重新输入")
-    return None
+    return accounts.take_captcha(session.pop("captcha", None), answer)
 
 
 # ---------------------------------------------------------------- register
@@ -86,7 +95,12 @@ def _account_form(action, template, done_message):
     return render_template(template, form=request.form, errors=errors)
 
 
+def _account_form_limit():
+    return current_app.config["ACCOUNT_FORM_RATE_LIMIT"]
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_account_form_limit, methods=["POST"])
 def register():
     return _account_form(accounts.register_unit, "auth/register.html", _l("注册成功，请登录。"))
 
@@ -104,6 +118,8 @@ def sms_code():
         return jsonify(ok=False, errors={k: str(v) for k, v in exc.errors.items()}), 400
     except accounts.validators.ValidationError as exc:
         return jsonify(ok=False, errors={"phone": str(exc.message)}), 400
+    if purpose == "reset":  # the same answer whether or not the phone has an account
+        return jsonify(ok=True, wait=wait, message=_("如该手机号已注册，验证码已发送，请注意查收短信"))
     return jsonify(ok=True, wait=wait, message=_("验证码已发送，请注意查收短信"))
 
 
@@ -115,10 +131,13 @@ SIDES = {
 }
 
 
-def _safe_next(default):
+def safe_next(default):
+    """Where to go after a form: the request's `next` when it is a path of this site, else
+    url_for(default). A browser reads "//host", "/\\host" and "/<tab>/host" (it drops tabs and
+    newlines) as another site: refused, as is anything with a scheme or host."""
     target = request.values.get("next") or ""
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+    if (target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ord(c) < 0x20 or ord(c) == 0x7F for c in target) and not urlsplit(target).netloc):
         return target
     return url_for(default)
 
@@ -130,7 +149,7 @@ def _login(side):
         if errors is None:  # password right, the second factor is next
             return redirect(url_for("auth.staff_two_factor", next=request.values.get("next")))
         if not errors:
-            return redirect(_safe_next(SIDES[side]["home"]))
+            return redirect(safe_next(SIDES[side]["home"]))
     return render_template(
         "auth/login.html", side=side, title=SIDES[side]["title"], form=request.form, errors=errors
     )
@@ -157,14 +176,16 @@ def _sign_in(side):
     if side == "staff" and not user.is_staff:
         return {"identity": _l("单位账号请从单位登录入口登录")}
     if side == "staff" and current_app.config["STAFF_TWO_FACTOR"]:
-        session["tf_pending"] = {"uid": user.fs_uniquifier, "at": int(time.time()), "tries": 0}
+        session["tf_pending"] = {"uid": user.fs_uniquifier, "at": int(time.time())}
         return None
     _complete_login(user)
     return {}
 
 
 def _complete_login(user):
+    accounts.end_session(session.pop(accounts.SESSION_KEY, None))  # this browser's earlier sign-in
     login_user(user, remember=False, authn_via=["password"])
+    session[accounts.SESSION_KEY] = accounts.start_session(user, _client_ip())
     session.permanent = True
 
 
@@ -172,6 +193,7 @@ TWO_FACTOR_TTL = 300
 
 
 @bp.route("/admin/login/verify", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def staff_two_factor():
     """Second step for staff when STAFF_TWO_FACTOR is on: set up, then enter, a TOTP code."""
     pending = session.get("tf_pending")
@@ -188,20 +210,21 @@ def staff_two_factor():
     secret = session["tf_secret"] if setup else user.tf_totp_secret
     errors = {}
     if request.method == "POST":
-        if accounts.verify_totp_code(user, secret, request.form.get("code")):
+        try:
+            accounts.check_staff_code(user, secret, request.form.get("code"))
+        except accounts.AccountError as exc:
+            errors = exc.errors
+        else:
             if setup:
                 accounts.enable_totp(user, secret)
             session.pop("tf_pending", None)
             session.pop("tf_secret", None)
             _complete_login(User.get_by_id(user.id))
-            return redirect(_safe_next("admin.index"))
-        pending["tries"] += 1
-        session["tf_pending"] = pending
-        if pending["tries"] >= 5:
+            return redirect(safe_next("admin.index"))
+        if "locked" in errors:
             session.pop("tf_pending", None)
-            flash(_("动态验证码错误次数过多，请重新登录。"), "danger")
+            flash(errors["locked"], "danger")
             return redirect(url_for("auth.staff_login"))
-        errors["code"] = _l("动态验证码不正确")
     context = {}
     if setup:
         factory = accounts.totp()
@@ -225,6 +248,7 @@ def staff_login():
 @bp.post("/logout")
 def logout():
     staff = current_user.is_authenticated and current_user.is_staff
+    accounts.end_session(session.pop(accounts.SESSION_KEY, None))
     logout_user()
     flash(_("您已安全退出。"), "info")
     return redirect(url_for("auth.staff_login" if staff else "public.home"))
@@ -234,6 +258,7 @@ def logout():
 
 
 @bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(_account_form_limit, methods=["POST"])
 def reset():
     return _account_form(accounts.reset_password, "auth/reset.html",
                          _l("密码已重置，请使用新密码登录。"))

@@ -1,9 +1,10 @@
 """The open-data API described in OpenAPI 3.1, written by hand (served at /api/v1/openapi.json)."""
 
-from flask import jsonify, request
+from flask import current_app, jsonify
 
 from domain import patents, search
-from public_site.api import DEFAULT_LIMIT, MAX_LIMIT, bp
+from public_site.api import CURSOR_PATTERN, DEFAULT_LIMIT, MAX_LIMIT, bp
+from public_site.product_pages import site_url
 from workflows import PublicStatus
 
 
@@ -26,6 +27,8 @@ NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
 
 
 def document(server_url):
+    """The document; each parameter's schema states exactly what the server accepts (the
+    patterns are domain.search's), so a request the document allows is never refused."""
     return {
         "openapi": "3.1.0",
         "info": {
@@ -33,7 +36,8 @@ def document(server_url):
             "version": "1.0.0",
             "description": (
                 "已备案、公示中和已认定的专利密集型产品的公开信息。只读；按 IP 限流（超出返回 429）；"
-                "允许跨域 GET。错误以 JSON 返回：{\"error\": \"…\"}。"
+                "允许跨域 GET。错误以 JSON 返回：{\"error\": \"…\"}。参数值按原样校验："
+                "空值或前后带空格的值与其他无效值一样返回 400（仅 q 为空表示不限）。"
             ),
         },
         "servers": [{"url": server_url}],
@@ -45,22 +49,27 @@ def document(server_url):
                     "description": "按 id 顺序分页；把上一页的 next_cursor 作为 cursor 取下一页，"
                                    "next_cursor 为 null 表示已到末页。",
                     "parameters": [
-                        _param("status", "状态：filed（已备案）、notice（公示中）、recognised（已认定）",
-                               {"type": "string", "enum": list(search.PUBLIC_STATUS_LABELS)}),
-                        _param("industry", "产品所属行业（GB/T 4754-2017）：门类字母或 2–4 位代码前缀",
+                        _param("status", "状态：filed（已备案）、notice（公示中）、recognised（已认定），"
+                                         "也可用中文名称",
+                               {"type": "string", "enum": [*search.PUBLIC_STATUS_LABELS, *search.status_words()]}),
+                        _param("industry", "产品所属行业（GB/T 4754-2017）：门类字母或 2–4 位代码前缀；"
+                                           "没有该行业的产品时返回空列表",
                                {"type": "string", "pattern": "^([A-Ta-t]|[0-9]{2,4})$"}),
-                        _param("category", "产品分类代码前缀（统计用产品分类目录）",
-                               {"type": "string", "pattern": "^[0-9]{2,10}$"}),
-                        _param("province", "备案单位所在省级行政区划代码，如 44 或 440000",
-                               {"type": "string", "pattern": "^([0-9]{2}|[0-9]{6})$"}),
-                        _param("year", "备案年份（北京时间）", {"type": "integer", "minimum": search.FIRST_YEAR}),
-                        _param("q", "关键词：产品名称、规格型号、单位名称、产品简介、商标",
-                               {"type": "string", "maxLength": 100}),
-                        _param("cursor", "上一页返回的 next_cursor", {"type": "string"}),
+                        _param("category", "产品分类代码前缀（统计用产品分类目录）；没有该分类的产品时返回空列表",
+                               {"type": "string", "pattern": f"^({search.CATEGORY_PATTERN})$"}),
+                        _param("province", "备案单位所在省级行政区划代码（31 个省、自治区、直辖市），"
+                                           "两位（44）或六位（440000）",
+                               {"type": "string", "pattern": f"^{search.PROVINCE_PATTERN}$"}),
+                        _param("year", "备案年份（北京时间）", {"type": "integer", "minimum": search.FIRST_YEAR,
+                                                          "maximum": search.last_year()}),
+                        _param("q", "关键词：产品名称、规格型号、单位名称、产品简介、商标；为空表示不限",
+                               {"type": "string", "maxLength": search.MAX_QUERY}),
+                        _param("cursor", "上一页返回的 next_cursor（原样传回）",
+                               {"type": "string", "pattern": f"^{CURSOR_PATTERN}$"}),
                         _param("limit", f"每页条数，默认 {DEFAULT_LIMIT}，最多 {MAX_LIMIT}",
                                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
                         _param("lang", "状态等标签的语言：zh_Hans_CN（默认）或 en",
-                               {"type": "string", "enum": ["zh_Hans_CN", "en"]}),
+                               {"type": "string", "enum": list(current_app.config["LANGUAGES"])}),
                     ],
                     "responses": {
                         "200": {"description": "一页产品", "content": {"application/json": {"schema": {
@@ -155,4 +164,4 @@ def document(server_url):
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(document(request.url_root.rstrip("/") + bp.url_prefix))
+    return jsonify(document(site_url("api.products").removesuffix("/products")))

@@ -24,9 +24,15 @@ THUMB_WIDTH = 480  # phone page image: ≤ 480 px wide JPEG
 THUMB_QUALITY = 70
 
 
+def site_url(endpoint, **values):
+    """The absolute address of a page of the site: the configured SITE_URL, never the Host
+    header of the request (anyone can send any)."""
+    return current_app.config["SITE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
 def phone_url(product):
     """The absolute address printed in the QR code."""
-    return current_app.config["SITE_URL"].rstrip("/") + url_for("products_public.phone", token=product.token)
+    return site_url("products_public.phone", token=product.token)
 
 
 def by_token(token):

@@ -5,7 +5,7 @@ from flask_security import current_user
 
 from domain import search
 from infra import storage
-from infra.extensions import PUBLIC_CSP, talisman
+from infra.extensions import FILE_CSP, PUBLIC_CSP, talisman
 from models import Page, StoredFile
 from public_site.page_cache import cached_page
 from workflows import PublicStatus
@@ -31,7 +31,16 @@ def page(slug):
 
 
 @bp.get("/files/<key>")
+@talisman(content_security_policy=FILE_CSP)
 def file(key):
     """Stored files, after the permission check in storage.send()."""
     stored = StoredFile.get_or_none(StoredFile.key == key)
     return storage.send(stored, current_user, as_attachment=request.args.get("download") == "1")
+
+
+@bp.get("/files/<key>/pages/<int:number>.png")
+@talisman(content_security_policy=FILE_CSP)
+def file_page(key, number):
+    """A page of a stored PDF as a picture (how the review pages show PDFs)."""
+    stored = StoredFile.get_or_none(StoredFile.key == key)
+    return storage.send_pdf_page(stored, current_user, number)

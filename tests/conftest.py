@@ -8,13 +8,16 @@ ZLCP_TEST_REDIS_URL jobs keep their bookkeeping in that Redis.
 import os
 import secrets
 import threading
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from peewee import fn
 from werkzeug.serving import make_server
 
 from infra.extensions import cache
-from models import ALL_MODELS, db
+from models import ALL_MODELS, CalendarYear, Holiday, db
 
 TEST_DB_URL = os.environ.get("ZLCP_TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("ZLCP_TEST_REDIS_URL", "")
@@ -70,7 +73,10 @@ def app(tmp_path_factory, smtp_server):
     controller, _messages = smtp_server
     config = {
         "TESTING": True,
+        # secrets of its own (config.toml's examples are refused outside DEVELOPMENT)
         "SECRET_KEY": secrets.token_hex(16),
+        "SECURITY_PASSWORD_SALT": secrets.token_hex(16),
+        "SECURITY_TOTP_SECRETS": {"1": secrets.token_hex(32)},
         "DATABASE_URL": url,
         "REDIS_URL": TEST_REDIS_URL,
         "JOBS_MODE": "sync",
@@ -80,7 +86,11 @@ def app(tmp_path_factory, smtp_server):
         "MAIL_PORT": controller.port,
         "LOGIN_RATE_LIMIT": "10000 per minute",
         "SMS_RATE_LIMIT": "10000 per minute",
+        "ACCOUNT_FORM_RATE_LIMIT": "10000 per minute",
         "API_RATE_LIMIT": "10000 per minute",
+        # Limits are counted in Redis when ZLCP_TEST_REDIS_URL is set: this run's own keys, so
+        # runs sharing that Redis neither count nor reset each other's (limiter.reset()).
+        "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"zlcp-test-{secrets.token_hex(4)}"},
         "SITE_URL": "http://127.0.0.1",
         # fast hashing in tests only
         "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": {"argon2__rounds": 1, "argon2__memory_cost": 1024},
@@ -274,6 +284,58 @@ def outbox_texts(channel="sms", recipient=None):
     if recipient:
         q = q.where(Outbox.recipient == str(recipient))
     return [row.body for row in q]
+
+
+# ---------------------------------------------------------------- clock and holiday calendar
+
+# The instant tests that need a date run at, whatever day the suite runs: a Wednesday of a year
+# whose holiday arrangement chinesecalendar knows (load_reference seeds it), so that notices
+# started in the weeks before it end on known working days (2026-06-19 is 端午节).
+FIXED_NOW = datetime(2026, 6, 17, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def fixed_clock(time_machine):
+    """The clock at FIXED_NOW (and ticking on) for the test: request it before the fixtures
+    that create rows, so that every timestamp of the test is on that day."""
+    time_machine.move_to(FIXED_NOW, tick=True)
+    return FIXED_NOW
+
+
+@pytest.fixture
+def clock(time_machine):
+    """clock(instant) moves the test's clock to `instant` (ticking on from there)."""
+
+    def _move(instant):
+        time_machine.move_to(instant, tick=True)
+
+    return _move
+
+
+@pytest.fixture
+def enter_holidays(db_session):
+    """enter_holidays(year, {day: is_workday}) enters a year's arrangement as an administrator
+    does (its holidays and make-up working days, then the year in 已录入节假日年份). The
+    calendar tables are reference data kept between tests: what a test entered is removed
+    after it."""
+    entered = []
+
+    def _enter(year, days=None):
+        entered.append(year)
+        for day, workday in (days or {}).items():
+            Holiday.create(day=day, is_workday=workday, name="" if workday else "测试假日")
+        CalendarYear.create(year=year, source="test")
+
+    yield _enter
+    for year in entered:
+        Holiday.delete().where(Holiday.day.between(date(year, 1, 1), date(year, 12, 31))).execute()
+        CalendarYear.delete().where(CalendarYear.year == year).execute()
+
+
+def first_year_not_entered():
+    """The first year after every year whose arrangement is entered: unknown to the platform,
+    as next year is each autumn until the State Council publishes it."""
+    return CalendarYear.select(fn.MAX(CalendarYear.year)).scalar() + 1
 
 
 # ---------------------------------------------------------------- browser

@@ -2,6 +2,8 @@
 errors in Chinese as JSON, a per-IP rate limit and CORS for GET."""
 
 import json
+import re
+from math import inf
 
 import pytest
 from test_public_products import assert_no_secrets, filed_product, recognition, secret_product
@@ -24,8 +26,8 @@ def test_list_and_detail_carry_public_fields_and_no_private_data(client, make):
     item = listing["items"][0]
     assert item["name"] == "动力电池管理系统" and item["status"] == "filed" and item["status_label"] == "已备案"
     assert item["filing_number"] == product.filing_number and item["unit_name"] == product.unit.name
-    assert item["url"].endswith(f"/api/v1/products/{product.token}")
-    detail = get_json(client, item["url"].split("localhost", 1)[1])
+    assert item["url"] == f"http://127.0.0.1/api/v1/products/{product.token}"  # the tests' SITE_URL
+    detail = get_json(client, item["url"].removeprefix("http://127.0.0.1"))
     assert detail["model"] == "BMS-2000" and detail["trademark"] == "星河"
     assert detail["export_countries"] == ["美国", "德国"] and detail["first_year"] == 2018
     assert detail["category"]["code"] == product.category_id and detail["industry"]["name"]
@@ -45,6 +47,7 @@ def keys_of(value):
     return set()
 
 
+@pytest.mark.usefixtures("fixed_clock")  # notices count working days
 def test_products_not_public_are_absent_and_not_found(client, make):
     shown = filed_product(make)
     unit = make.approved_unit()
@@ -92,6 +95,12 @@ def test_cursor_pages_walk_every_product_once(client, make):
     ("status=revoked", "status"), ("industry=xyz", "industry"), ("category=abc", "category"),
     ("province=广东", "province"), ("year=99", "year"), ("colour=red", "colour"),
     ("q=" + "电" * 101, "q"),
+    # an empty value is a bad value like any other (the document's patterns and enums admit none)
+    ("status=", "status"), ("industry=", "industry"), ("category=", "category"), ("province=", "province"),
+    ("year=", "year"), ("limit=", "limit"), ("cursor=", "cursor"), ("lang=", "lang"),
+    # provinces the document's pattern never admitted, and a city's code
+    ("province=00", "province"), ("province=99", "province"), ("province=000000", "province"),
+    ("province=441234", "province"), ("province=%2044", "province"),
 ])
 def test_bad_parameters_are_a_400_in_chinese(client, db_session, query, message):
     body = get_json(client, f"/api/v1/products?{query}", 400)
@@ -99,6 +108,7 @@ def test_bad_parameters_are_a_400_in_chinese(client, db_session, query, message)
     assert any("\u4e00" <= ch <= "\u9fff" for ch in body["error"])
 
 
+@pytest.mark.usefixtures("fixed_clock")  # notices count working days
 def test_filters(client, make):
     from datetime import datetime
 
@@ -185,3 +195,95 @@ def test_openapi_document_describes_the_endpoints(client, db_session):
     for private in ("last_year_sales", "ip_investment", "contribution_index", "case_number", "contact_phone"):
         assert private not in json.dumps(doc)
     assert {"certificate_number", "valid_until", "filing_number", "patents"} <= set(detail)
+
+
+# ---------------------------------------------------------------- the document and the server agree
+
+
+def parameter_schemas(client):
+    doc = get_json(client, "/api/v1/openapi.json")
+    return {p["name"]: p["schema"] for p in doc["paths"]["/products"]["get"]["parameters"]}
+
+
+def admitted(schema, value):
+    """Whether the document admits `value` (as sent in a query string) for a parameter."""
+    if "enum" in schema:
+        return value in schema["enum"]
+    if schema["type"] == "integer":
+        return (re.fullmatch(r"-?[0-9]+", value) is not None
+                and schema.get("minimum", -inf) <= int(value) <= schema.get("maximum", inf))
+    if len(value) > schema.get("maxLength", inf) or len(value) < schema.get("minLength", 0):
+        return False
+    return "pattern" not in schema or re.search(schema["pattern"], value) is not None
+
+
+def sample_values():
+    from models import today_shanghai
+    from public_site.api import encode_cursor
+
+    year = today_shanghai().year
+    return {
+        "province": ["44", "440000", "11", "65", "650000", "00", "99", "000000", "441234", "4400", "", " 44", "44 ",
+                     "４４", "٤٤", "71", "81", "4"],
+        "status": ["filed", "notice", "recognised", "已备案", "公示中", "已认定", "", "revoked", "FILED", " filed"],
+        "industry": ["C", "c", "38", "3841", "384", "38411", "U", "", " C", "٣٨", "CC"],
+        "category": ["01", "0101010101", "01010101011", "0", "", "abc", "٠١", "01 "],
+        "year": ["2000", str(year), str(year + 1), str(year + 2), "1999", "", "２０２５", "99"],
+        "limit": ["1", "100", "0", "101", "", "abc"],
+        "lang": ["zh_Hans_CN", "en", "", "fr"],
+        "cursor": [encode_cursor(5), "c0", "czzzzzzz", "c", "", "C5", "cDUy", "!!"],
+        "q": ["", "电池", "x" * 100, "x" * 101],
+    }
+
+
+def test_every_value_the_document_admits_is_accepted_and_no_other(client, make):
+    filed_product(make)
+    schemas = parameter_schemas(client)
+    for name, values in sample_values().items():
+        for value in values:
+            resp = client.get("/api/v1/products", query_string={name: value})
+            assert resp.mimetype == "application/json"
+            assert (resp.status_code == 200) == admitted(schemas[name], value), (name, value, resp.get_json())
+            assert resp.status_code in (200, 400)
+
+
+def test_the_document_lists_the_real_provinces(client, db_session):
+    from infra.regions import PROVINCES
+
+    schema = parameter_schemas(client)["province"]
+    every = [f"{a}{b}" for a in range(10) for b in range(10)]
+    assert [code for code in every if admitted(schema, code)] == sorted(PROVINCES)
+    assert [code for code in every if client.get(f"/api/v1/products?province={code}").status_code == 200] == sorted(
+        PROVINCES)
+
+
+@pytest.mark.parametrize("method", ["TRACE", "POST", "DELETE", "PUT", "PATCH"])
+@pytest.mark.parametrize("path", ["/api/v1/products", "/api/v1/products/sometoken", "/api/v1/openapi.json"])
+def test_unsupported_methods_answer_json_naming_the_allowed_ones(client, db_session, method, path):
+    resp = client.open(path, method=method)
+    assert resp.status_code == 405 and resp.mimetype == "application/json"
+    assert resp.get_json() == {"error": "不支持的请求方法"}
+    assert set(resp.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
+
+
+def test_a_405_page_of_the_site_names_the_allowed_methods(client, db_session):
+    resp = client.get("/logout")
+    assert resp.status_code == 405 and "POST" in resp.headers["Allow"]
+
+
+def test_links_name_the_configured_site_whatever_host_the_request_names(client, make):
+    product = secret_product(make)
+    hostile = {"base_url": "http://evil.example", "headers": {"X-Forwarded-Host": "evil.example"}}
+    listing = get_json(client, "/api/v1/products", **hostile)
+    detail = get_json(client, f"/api/v1/products/{product.token}", **hostile)
+    doc = get_json(client, "/api/v1/openapi.json", **hostile)
+    assert "evil.example" not in json.dumps([listing, detail, doc])
+    site = "http://127.0.0.1"  # the tests' SITE_URL
+    item = listing["items"][0]
+    assert item["url"] == f"{site}/api/v1/products/{product.token}"
+    assert item["page_url"] == f"{site}/products/{product.token}"
+    assert detail["links"] == {
+        "page": f"{site}/products/{product.token}", "phone": f"{site}/m/{product.token}",
+        "qr_png": f"{site}/products/{product.token}/qr.png", "qr_svg": f"{site}/products/{product.token}/qr.svg",
+        "image": f"{site}/products/{product.token}/image"}
+    assert doc["servers"] == [{"url": f"{site}/api/v1"}]

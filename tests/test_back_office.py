@@ -60,8 +60,9 @@ def test_unit_accounts_never_appear_among_staff(client, make, login):
 
 def test_each_view_checks_the_role_on_the_server(client, make, login):
     login(make.staff("reviewer"))
-    assert client.get("/admin/reasons/").status_code == 200
-    for url in ("/admin/staff/", "/admin/staff/new/", "/admin/audit/", "/admin/outbox/", "/admin/holidays/"):
+    assert client.get("/admin/").status_code == 200
+    for url in ("/admin/staff/", "/admin/staff/new/", "/admin/audit/", "/admin/outbox/", "/admin/holidays/",
+                "/admin/reasons/"):
         resp = client.get(url)
         assert resp.status_code == 403, url
         assert "您的角色无权访问此页面" in resp.get_data(as_text=True)

@@ -95,7 +95,7 @@ def test_forgotten_password_is_reset_with_an_sms_code(page, live_server, make):
     page.get_by_role("link", name="忘记密码").click()
     page.get_by_label("手机号").fill("13955550000")
     page.get_by_role("button", name="获取验证码").click()
-    expect(page.locator("[data-sms-error]")).to_have_text("验证码已发送，请注意查收短信")
+    expect(page.locator("[data-sms-error]")).to_have_text("如该手机号已注册，验证码已发送，请注意查收短信")
     page.get_by_label("短信验证码").fill(latest_code("13955550000"))
     page.get_by_label("新密码").fill("fresh#pass8")
     page.get_by_label("确认密码").fill("fresh#pass8")

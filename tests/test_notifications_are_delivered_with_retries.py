@@ -40,7 +40,7 @@ def test_inbox_message_appears_in_the_message_centre_with_unread_count(client, m
 
 
 class BrokenSms:
-    def send(self, phone, text):
+    def send(self, phone, text, timeout):
         raise ConnectionError("provider unreachable")
 
 

@@ -93,8 +93,11 @@ def test_auto_import_finds_current_former_and_co_owned_names_once(db_session, ma
 
 def test_manual_patent_rules(db_session, make, tmp_path):
     unit = make.approved_unit()
-    write_csv(tmp_path / "p.csv", [row(1, ["别人公司"]), row(2, ["别人公司"])])
+    # 1: assigned to the unit, the register already says so; 2: 别人公司's, licensed to the unit
+    write_csv(tmp_path / "p.csv", [row(1, ["别人公司", unit.name]), row(2, ["别人公司"])])
     patents.import_file(tmp_path / "p.csv")
+    from werkzeug.datastructures import FileStorage
+
     from infra.validators import FormErrors
 
     with pytest.raises(FormErrors) as exc:
@@ -110,9 +113,10 @@ def test_manual_patent_rules(db_session, make, tmp_path):
     link = patents.add_manual(unit, {"number": "CN" + number(1)[2:].replace(".", ""),
                                      "acquisition": "assigned", "assignment_kind": "gift"})
     assert (link.source, link.acquisition, link.assignment_kind) == ("manual", "assigned", "gift")
+    contract = {"proof_file": FileStorage(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "许可合同.pdf")}
     licensed = patents.add_manual(unit, {"number": number(2), "acquisition": "licensed", "licensor": "别人公司",
-                                         "licence_start": "2024-01-01", "licence_end": "2027-12-31"})
-    assert licensed.licensor == "别人公司"
+                                         "licence_start": "2024-01-01", "licence_end": "2099-12-31"}, contract)
+    assert licensed.licensor == "别人公司" and licensed.proof_file.original_name == "许可合同.pdf"
     with pytest.raises(FormErrors) as exc:
         patents.add_manual(unit, {"number": number(2), "acquisition": "original"})
     assert str(exc.value.errors["number"]) == "该专利已在本单位专利列表中"
@@ -120,7 +124,7 @@ def test_manual_patent_rules(db_session, make, tmp_path):
 
 def test_manual_patents_can_be_deleted_until_a_filed_product_uses_them(client, make, login, tmp_path):
     unit = make.approved_unit()
-    write_csv(tmp_path / "p.csv", [row(1, ["别人公司"]), row(2, [unit.name])])
+    write_csv(tmp_path / "p.csv", [row(1, ["别人公司", unit.name]), row(2, [unit.name])])
     patents.import_file(tmp_path / "p.csv")
     manual = patents.add_manual(unit, {"number": number(1), "acquisition": "original"})
     patents.auto_import(unit.id)

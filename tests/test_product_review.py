@@ -129,11 +129,12 @@ def test_review_page_shows_fields_files_patents_assets_and_checks(client, make, 
     assert ">有效<" in html
     # the unit's asset info of the year before submission
     assert f"单位资产信息（{product.submitted_at.year - 1}年度）" in html and "1,000.00" in html
-    # files inline: the main image as <img>, the PDF in an <object>
+    # files inline: the main image as <img>; the PDF as pictures of its pages — this one is
+    # no drawable PDF, so the page says so and offers the download (never an <object>)
     for pf in product.files:
         assert f"/files/{pf.file.key}" in html
     assert re.search(r'<img src="/files/[^"]+" alt="main_image.png"', html)
-    assert re.search(r'<object data="/files/[^"]+" type="application/pdf"', html)
+    assert "<object" not in html and "无法在页面中预览此PDF，请下载查看。" in html
     # reason templates for the decision, and both buttons
     assert "产品名称应为该产品的行业通俗名称" in html
     assert 'value="approve"' in html and 'value="reject"' in html

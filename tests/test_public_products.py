@@ -69,7 +69,8 @@ def secret_product(make):
 
 
 def recognition(product, make, *, to="notice"):
-    """Take a filed product through the recognition workflow to `to`."""
+    """Take a filed product through the recognition workflow to `to` (tests using it run at the
+    fixed_clock: a notice's end is counted in working days of a year whose holidays are known)."""
     rnd = RecognitionRound.get_or_none(RecognitionRound.year == today_shanghai().year) or RecognitionRound.create(
         year=today_shanghai().year, name="年度认定", filing_from=today_shanghai() - timedelta(days=365),
         filing_to=today_shanghai())
@@ -172,6 +173,7 @@ def test_revoked_filing_says_so_without_details(client, make):
     assert client.get(f"/products/{product.token}/thumb.jpg").status_code == 404
 
 
+@pytest.mark.usefixtures("fixed_clock")  # notices count working days
 def test_product_in_public_notice_shows_notice_period_and_objection_link(client, make):
     product = filed_product(make)
     rec = recognition(product, make, to="notice")
@@ -182,6 +184,7 @@ def test_product_in_public_notice_shows_notice_period_and_objection_link(client,
     assert shown_status(client.get(f"/m/{product.token}").get_data(as_text=True)) == "公示中"
 
 
+@pytest.mark.usefixtures("fixed_clock")  # notices count working days
 def test_recognised_product_shows_certificate_and_every_patent(client, make):
     product = secret_product(make)
     rec = recognition(product, make, to="recognised")
@@ -196,6 +199,7 @@ def test_recognised_product_shows_certificate_and_every_patent(client, make):
     assert "我有异议" in client.get(f"/products/{product.token}").get_data(as_text=True)
 
 
+@pytest.mark.usefixtures("fixed_clock")  # notices count working days
 def test_a_lapsed_recognition_says_so_first_and_keeps_the_filed_details(client, make):
     product = filed_product(make)
     rec = recognition(product, make, to="expired")
@@ -208,6 +212,7 @@ def test_a_lapsed_recognition_says_so_first_and_keeps_the_filed_details(client, 
     assert product.token in listed  # still a filed product
 
 
+@pytest.mark.usefixtures("fixed_clock")  # notices count working days
 @pytest.mark.parametrize("to,label", [("revoked", "已撤销认定"), ("revoked_after_recognition", "已撤销认定")])
 def test_recognition_revoked_is_stated_plainly(client, make, to, label):
     product = filed_product(make)
@@ -294,6 +299,7 @@ def with_photo(product):
     return big
 
 
+@pytest.mark.usefixtures("fixed_clock")  # notices count working days
 @pytest.mark.browser
 def test_phone_page_is_light_and_readable_without_javascript(page, live_server, make, browser):
     from conftest import screenshot
@@ -330,6 +336,7 @@ def test_phone_page_is_light_and_readable_without_javascript(page, live_server, 
     context.close()
 
 
+@pytest.mark.usefixtures("fixed_clock")  # notices count working days
 @pytest.mark.browser
 def test_product_and_phone_pages_have_no_serious_accessibility_violations(page, live_server, make):
     from axe_playwright_python.sync_playwright import Axe

@@ -12,7 +12,7 @@ import pytest
 
 import workflows
 from domain import search
-from models import AssetInfo, Recognition, RecognitionRound, UnitChangeRequest, last_fiscal_year
+from models import AssetInfo, Recognition, RecognitionRound, UnitChangeRequest, last_fiscal_year, today_shanghai
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_facets_count_and_filters_narrow(make, file_product):
     c = file_product(name="电池隔膜", industry="2929")
     _recognise(b, "notice")
     _recognise(c, "recognised")
-    year = str(datetime.now().year)
+    year = str(today_shanghai().year)  # the filing year, in Beijing (16:00 UTC on 31 December is next year)
 
     results = search.search("电池", {})
     assert results.total == 3

@@ -201,7 +201,7 @@ def test_registry_entries_import_from_csv_by_command_and_upload(app, client, mak
     assert "已导入工商登记信息 1 条，错误 1 条" in result.output
     assert "第3行：统一社会信用代码校验位不正确" in result.output
     assert RegistryEntry.get(RegistryEntry.credit_code == good).name == "导入测试有限公司"
-    login(make.staff("reviewer"))
+    login(make.staff("admin"))  # reference data: administrators only
     path.write_text("credit_code,name,registered_address,legal_rep,legal_rep_phone\n"
                     f"{good},改名后有限公司,深圳市福田区,吴一,0755-1\n", encoding="utf-8")
     html = client.post("/admin/registry_import/", data={"file": (io.BytesIO(path.read_bytes()), "r.csv")},

@@ -31,8 +31,9 @@ ACTORS = ("owner", "other_unit", "reviewer", "officer", "handler", "admin", "sys
 
 
 @pytest.fixture
-def world(make):
-    """Actors and a builder of an object of each kind in a given status."""
+def world(fixed_clock, make):
+    """Actors and a builder of an object of each kind in a given status, on a fixed day (update
+    windows, notices counted in working days and validity periods are dates)."""
     reviewer = make.staff("reviewer")
     unit = make.approved_unit(reviewer)
     AssetInfo.create(unit=unit, fiscal_year=last_fiscal_year())

@@ -7,8 +7,6 @@ whose linked patents have lapsed. Decisions go through workflows.apply() (Review
 the rest through product_review.
 """
 
-from math import ceil
-
 from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
@@ -24,6 +22,7 @@ from domain.filing import rules as filing_rules
 from domain.filing import watch
 from domain.filing.snapshots import product_snapshot
 from infra.regions import PROVINCES
+from infra.validators import paging
 from models import (
     AssetInfo,
     Industry,
@@ -65,6 +64,15 @@ def _me():
     return {"is_admin": Role.ADMIN in roles, "is_reviewer": Role.REVIEWER in roles}
 
 
+def _page(total):
+    """The queue page of the query string (pages count from 0 in these URLs), with a message
+    when it is not the one asked for."""
+    page = paging(request.args.get("page"), total, PAGE_SIZE, first=0)
+    if page.message:
+        flash(page.message, "info")
+    return page
+
+
 def _product(product_id):
     product = Product.get_or_none(Product.id == product_id)
     if product is None or product.status == ProductStatus.DRAFT:
@@ -85,11 +93,10 @@ class ProductReviewView(ReviewView):
         query = product_review.queue_query(status, filters)
         counts = product_review.state_counts()
         total = product_review.queue_count(status, filters) if filters else counts[status]
-        pages = max(1, ceil(total / PAGE_SIZE))
-        page = min(max(request.args.get("page", 0, type=int), 0), pages - 1)
-        rows = list(query.paginate(page + 1, PAGE_SIZE))
+        page = _page(total)
+        rows = list(query.paginate(page.number, PAGE_SIZE))
         return self.render(
-            "admin/review_products.html", rows=rows, total=total, page=page, pages=pages,
+            "admin/review_products.html", rows=rows, total=total, page=page.number - 1, pages=page.pages,
             status=status, states=product_review.QUEUE_STATES, counts=counts,
             filters=filters, claims=product_review.claims_of(r.id for r in rows),
             reviewers=product_review.reviewers(), provinces=PROVINCES,
@@ -153,6 +160,9 @@ class ProductReviewView(ReviewView):
         links = list(ProductPatent.select(ProductPatent, Patent).join(Patent)
                      .where(ProductPatent.product == product).order_by(ProductPatent.id))
         held = {u.patent_id: u for u in UnitPatent.select().where(UnitPatent.unit == product.unit_id)}
+        names = product.unit.all_names()
+        claims = {link.patent_id: patents.link_claim(held[link.patent_id], link.patent, names)
+                  for link in links if link.patent_id in held}
         files = list(ProductFile.select(ProductFile, StoredFile).join(StoredFile)
                      .where(ProductFile.product == product).order_by(ProductFile.kind, ProductFile.sort))
         others = (Product.select().where(Product.unit == product.unit_id, Product.id != product.id,
@@ -161,7 +171,8 @@ class ProductReviewView(ReviewView):
             "admin/review_product.html", product=product, unit=product.unit, data=current,
             changes=changes, changed_fields={c["name"]: c for c in (changes or {}).get("fields", [])},
             labels=product_review.FIELD_LABELS, show=product_review.display_value,
-            files=files, file_kinds=filing_rules.FILE_KINDS, links=links, held=held,
+            files=files, file_kinds=filing_rules.FILE_KINDS, links=links, held=held, claims=claims,
+            proof_labels=patents.PROOF_LABELS,
             patent_kinds=patents.KIND_LABELS, patent_statuses=patents.STATUS_LABELS,
             acquisitions=patents.ACQUISITIONS, fiscal_year=fiscal_year,
             asset=AssetInfo.get_or_none(AssetInfo.unit == product.unit_id, AssetInfo.fiscal_year == fiscal_year),
@@ -185,11 +196,10 @@ class PatentWatchView(RoleGate, BaseView):
     def index(self):
         query = watch.patent_watch_query()
         total = query.count()
-        pages = max(1, ceil(total / PAGE_SIZE))
-        page = min(max(request.args.get("page", 0, type=int), 0), pages - 1)
-        rows = list(query.paginate(page + 1, PAGE_SIZE))
+        page = _page(total)
+        rows = list(query.paginate(page.number, PAGE_SIZE))
         return self.render(
-            "admin/patent_watch.html", rows=rows, total=total, page=page, pages=pages,
+            "admin/patent_watch.html", rows=rows, total=total, page=page.number - 1, pages=page.pages,
             lapsed=watch.lapsed_patents(r.id for r in rows), statuses=patents.STATUS_LABELS,
             provinces=PROVINCES, page_url=lambda p: url_for(".index", page=p),
         )

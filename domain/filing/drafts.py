@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from peewee import Value, fn
 
-from domain import transitions
+from domain import patents, transitions
 from domain.filing.snapshots import DATA_FIELDS, product_fields, product_snapshot
 from models import (
     Patent,
@@ -79,6 +79,7 @@ class Written:
     version: int
     count: int = 0
     refused: tuple = field(default=())
+    not_held: tuple = field(default=())  # patents the unit's claim to does not stand (domain.patents)
 
 
 def _columns(values):
@@ -165,25 +166,31 @@ class Draft:
         return Written(version)
 
     def link_patents(self, patent_ids, expected=None):
-        """关联专利: link those of the ids that are in the unit's own list (专利信息管理) and
-        valid; a lapsed one is refused by number, another unit's or a linked one is skipped."""
+        """关联专利: link those of the ids that are in the unit's own list (专利信息管理), valid,
+        and held or licensed by the unit (domain.patents.link_claim); a lapsed one or one whose
+        claim does not stand is refused by number, another unit's or a linked one is skipped."""
         wanted = list(dict.fromkeys(int(p) for p in patent_ids))
-        added, refused = 0, []
+        added, refused, not_held = 0, [], []
         with db.database.atomic():
             version = self._claim(expected)
-            own = {up.patent_id: up.patent for up in UnitPatent.select(UnitPatent, Patent).join(Patent)
-                   .where(UnitPatent.unit == self._unit_id(), UnitPatent.patent.in_(wanted))} if wanted else {}
+            unit_id = self._unit_id()
+            own = {up.patent_id: up for up in UnitPatent.select(UnitPatent, Patent).join(Patent)
+                   .where(UnitPatent.unit == unit_id, UnitPatent.patent.in_(wanted))} if wanted else {}
+            names = patents.unit_names([unit_id])[unit_id] if own else []
             linked = self._linked_ids()
             for pid in wanted:
-                patent = own.get(pid)
-                if patent is None or pid in linked:
+                link = own.get(pid)
+                if link is None or pid in linked:
                     continue
-                if patent.legal_status != "valid":
-                    refused.append(patent.display_number)
+                if link.patent.legal_status != "valid":
+                    refused.append(link.patent.display_number)
                     continue
-                self._link(patent)
+                if not patents.link_claim(link, link.patent, names).stands:
+                    not_held.append(link.patent.display_number)
+                    continue
+                self._link(link.patent)
                 added += 1
-        return Written(version, added, tuple(refused))
+        return Written(version, added, tuple(refused), tuple(not_held))
 
     def unlink_patent(self, patent_id, expected=None):
         """取消关联."""

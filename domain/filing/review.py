@@ -254,7 +254,8 @@ def clean_count(product_ids):
     """How many of the products would bulk_approve() approve now (for its confirmation)."""
     products = _with_patents(Product.select().where(Product.id.in_(list(product_ids)),
                                                     Product.status == ProductStatus.PENDING))
-    return sum(1 for p in products if is_clean(filing_rules.pre_review_checks(p)))
+    facts = filing_rules.UnitFacts(p.unit_id for p in products)
+    return sum(1 for p in products if is_clean(filing_rules.pre_review_checks(p, facts)))
 
 
 BATCH = 200  # approvals per transaction: few commits, short write locks

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
+from domain import patents
 from infra import validators
 from models import (
     AssetInfo,
@@ -195,9 +196,10 @@ def filing_rules(product):
         problems.append(Problem(_l("请至少关联一项专利"), "patents"))
     elif not any(link.core for link in links):
         problems.append(Problem(_l("请至少标记一项核心专利"), "patents"))
-    held = _held(product.unit_id)
+    facts = UnitFacts([product.unit_id])
     for link in links:
         patent, place = link.patent, f"patent-{link.patent_id}"
+        claim = facts.claim(product.unit_id, patent)
         if patent.legal_status != "valid":
             problems.append(Problem(_l("专利%(n)s已失效，产品备案的专利应当是维持有效的中国专利",
                                        n=patent.display_number), "patents", place,
@@ -205,9 +207,13 @@ def filing_rules(product):
         if patent.kind not in ALLOWED_PATENT_KINDS:
             problems.append(Problem(_l("专利%(n)s不是发明、实用新型或外观设计专利", n=patent.display_number),
                                     "patents", place, _l("该专利不是发明、实用新型或外观设计专利，请移除")))
-        if patent.id not in held:
+        if claim is None:
             problems.append(Problem(_l("专利%(n)s不在本单位专利信息管理列表中", n=patent.display_number),
                                     "patents", place, _l("该专利已不在本单位专利信息管理列表中，请移除")))
+        elif not claim.stands:
+            problems.append(Problem(_l("专利%(n)s不能作为本单位持有或被许可的专利：%(why)s", n=patent.display_number,
+                                       why=claim.reason), "patents", place,
+                                    _l("该专利不能作为本单位持有或被许可的专利：%(why)s", why=claim.reason)))
         if link.litigated and not link.case_number.strip():
             problems.append(Problem(_l("涉诉专利%(n)s须注明案件编号", n=patent.display_number), "patents",
                                     f"case-{link.patent_id}", _l("涉诉专利须注明案件编号")))
@@ -248,22 +254,29 @@ class Check:
 
 
 class UnitFacts:
-    """The unit rows the checks read (asset info by year, patents held), loaded once for
-    many products of many units (bulk 通过) instead of twice per product."""
+    """The unit rows the checks read (asset info by year, the patents of its list, its
+    current and former names), loaded once for many products of many units (bulk 通过)
+    instead of for each product."""
 
     def __init__(self, unit_ids):
         ids = list(set(unit_ids))
         self.assets = {(a.unit_id, a.fiscal_year): a for a in AssetInfo.select().where(AssetInfo.unit.in_(ids))}
-        self.held = {uid: set() for uid in ids}
-        for uid, pid in UnitPatent.select(UnitPatent.unit, UnitPatent.patent).where(UnitPatent.unit.in_(ids)).tuples():
-            self.held[uid].add(pid)
+        self.links = {uid: {} for uid in ids}
+        for link in UnitPatent.select().where(UnitPatent.unit.in_(ids)):
+            self.links[link.unit_id][link.patent_id] = link
+        self.names = patents.unit_names(ids)
+        self.today = today_shanghai()
 
     def asset(self, unit_id, year):
         return self.assets.get((unit_id, year))
 
-
-def _held(unit_id):
-    return {pid for (pid,) in UnitPatent.select(UnitPatent.patent).where(UnitPatent.unit == unit_id).tuples()}
+    def claim(self, unit_id, patent):
+        """The unit's claim to the patent (domain.patents.claim_basis: held or licensed, on the
+        registry's word or an upload's), or None when the patent is not in the unit's list."""
+        link = self.links.get(unit_id, {}).get(patent.id)
+        if link is None:
+            return None
+        return patents.link_claim(link, patent, self.names.get(unit_id, []), self.today)
 
 
 def pre_review_checks(product, facts=None):
@@ -271,11 +284,8 @@ def pre_review_checks(product, facts=None):
     (UnitFacts) supplies the unit rows when checking many products at once."""
     checks = []
     year = product.submitted_at.year - 1 if product.submitted_at else today_shanghai().year - 1
-    if facts is None:
-        asset = AssetInfo.get_or_none(AssetInfo.unit == product.unit_id, AssetInfo.fiscal_year == year)
-        held = _held(product.unit_id)
-    else:
-        asset, held = facts.asset(product.unit_id, year), facts.held.get(product.unit_id, set())
+    facts = facts or UnitFacts([product.unit_id])
+    asset = facts.asset(product.unit_id, year)
 
     def compare(mine, theirs, fail_message, pass_message, level=WARN):
         if mine is None or theirs is None:
@@ -303,11 +313,21 @@ def pre_review_checks(product, facts=None):
     links = list(product.patent_links)
     if not any(link.core for link in links):
         checks.append(Check(FAIL, _l("没有核心专利")))
+    patent_checks = []
     for link in links:
+        number = link.patent.display_number
         if link.patent.legal_status != "valid":
-            checks.append(Check(FAIL, _l("关联专利%(n)s已失效", n=link.patent.display_number)))
-        if link.patent_id not in held:
-            checks.append(Check(FAIL, _l("关联专利%(n)s不由本单位持有或被许可", n=link.patent.display_number)))
-    if links and all(link.patent.legal_status == "valid" and link.patent_id in held for link in links):
+            patent_checks.append(Check(FAIL, _l("关联专利%(n)s已失效", n=number)))
+        claim = facts.claim(product.unit_id, link.patent)
+        if claim is None:
+            patent_checks.append(Check(FAIL, _l("关联专利%(n)s不由本单位持有或被许可", n=number)))
+        elif not claim.stands:
+            patent_checks.append(Check(FAIL, _l("关联专利%(n)s不由本单位持有或被许可：%(why)s",
+                                                n=number, why=claim.reason)))
+        elif claim.on_upload:  # stands on the unit's upload alone: the reviewer looks at it
+            patent_checks.append(Check(WARN, _l("关联专利%(n)s需人工核验：%(why)s",
+                                                n=number, why=claim.reason)))
+    checks += patent_checks
+    if links and not patent_checks:
         checks.append(Check(PASS, _l("关联专利均有效且由本单位持有或被许可")))
     return checks

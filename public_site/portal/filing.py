@@ -29,6 +29,7 @@ from domain.filing import review as product_review
 from domain.filing import rules as filing_rules
 from domain.filing.snapshots import product_fields, product_snapshot
 from infra import storage
+from infra.validators import paging, row_id
 from models import (
     AuditLog,
     Country,
@@ -187,12 +188,10 @@ def products():
     if q:
         query = query.where(Product.name.contains(q) | Product.model.contains(q))
     total = query.count()
-    page = max(request.args.get("page", 1, type=int), 1)
-    last = max(-(-total // LIST_PAGE), 1)
-    if page > last:
-        if total:
-            flash(_("页码超出范围，已显示最后一页。"), "info")
-        page = last
+    paged = paging(request.args.get("page"), total, LIST_PAGE)
+    if paged.message and total:
+        flash(paged.message, "info")
+    page = paged.number
     rows = list(query.order_by(Product.updated_at.desc(), Product.id.desc()).paginate(page, LIST_PAGE))
     prompted = list(Product.select().where(Product.unit == unit, Product.status == S.FILED,
                                            Product.revocation_prompt_at.is_null(False)))
@@ -593,9 +592,9 @@ def product_patents(product_id):
 def _pick_context(product):
     """The 关联专利 dialog: the unit's own patents, searched and paged."""
     args = {"number": request.args.get("number", ""), "name": request.args.get("name", "")}
-    page = max(request.args.get("page", 1, type=int), 1)
     query = patents.search(product.unit, args)
     total = query.count()
+    page = paging(request.args.get("page"), total, PICK_PAGE).number
     rows = list(query.paginate(page, PICK_PAGE))
     linked = {pid for (pid,) in ProductPatent.select(ProductPatent.patent)
               .where(ProductPatent.product == product).tuples()}
@@ -614,13 +613,16 @@ def product_patent_choices(product_id):
 def product_patents_link(product_id):
     """确认 in the 关联专利 dialog: link the ticked patents of the unit's own list."""
     product = _own_product(product_id)
-    wanted = [int(v) for v in request.form.getlist("patent_ids") if v.isdigit()]
+    wanted = [i for i in map(row_id, request.form.getlist("patent_ids")) if i is not None]
     try:
         written = drafts.ProductDraft(product).link_patents(wanted)
     except drafts.DraftLocked as exc:
         abort(409, description=exc.message)
     if written.refused:
         flash(_("以下专利已失效，不能关联：%(numbers)s", numbers="、".join(written.refused)), "danger")
+    if written.not_held:
+        flash(_("以下专利不能作为本单位持有或被许可的专利关联，请在专利信息管理中核对：%(numbers)s",
+                numbers="、".join(written.not_held)), "danger")
     if written.count:
         flash(_("已关联%(n)s项专利，请标记是否公开、核心专利和涉诉专利。", n=written.count), "success")
     elif not written.refused:

@@ -1,10 +1,12 @@
 """Portal: 我的首页 and 消息中心."""
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_security import current_user
 
 from infra import notifications
+from infra.validators import paging
 from models import Message, unit_of
+from public_site.auth import safe_next
 from public_site.portal.base import bp
 
 PER_PAGE = 20
@@ -19,18 +21,20 @@ def home():
 
 @bp.get("/messages")
 def messages():
-    page = max(request.args.get("page", 1, type=int), 1)
     query = current_user.messages.order_by(Message.id.desc())
     total = query.count()
-    rows = list(query.paginate(page, PER_PAGE))
-    return render_template("portal/messages.html", rows=rows, page=page, total=total, per_page=PER_PAGE)
+    page = paging(request.args.get("page"), total, PER_PAGE)
+    if page.message:
+        flash(page.message, "info")
+    rows = list(query.paginate(page.number, PER_PAGE))
+    return render_template("portal/messages.html", rows=rows, page=page.number, total=total, per_page=PER_PAGE)
 
 
 @bp.post("/messages/<int:message_id>/read")
 def read_message(message_id):
     if not notifications.mark_read(current_user, message_id):
         abort(404)
-    return redirect(request.form.get("next") or url_for("portal.messages"))
+    return redirect(safe_next("portal.messages"))
 
 
 @bp.post("/messages/read-all")
