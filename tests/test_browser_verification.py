@@ -7,7 +7,6 @@ from playwright.sync_api import expect
 from test_browser_accounts import sign_in, sign_out
 from test_unit_verification import ASSETS
 
-import workflows
 from models import RegistryEntry
 
 pytestmark = pytest.mark.browser
@@ -177,22 +176,3 @@ def test_patents_journey_with_a_name_change(page, live_server, make, tmp_path):
     expect(page.get_by_text("一种测试装置6")).to_be_visible()  # under the former name
     screenshot(page, "patents-after-rename")
 
-
-def test_a_reason_template_chosen_while_the_page_is_still_loading_fills_the_reason_box(page, live_server, make):
-    """The decision form can be used before the page's stylesheets have arrived (a slow line, a
-    busy server), and its script runs only after them: the choice made meanwhile still counts."""
-    unit = make.complete_unit()
-    workflows.apply(unit, "submit", unit.user)
-    make.staff("reviewer", username="Review03")
-    sign_in(page, live_server, "Review03", PASSWORD, path="/admin/login")
-    expect(page.get_by_role("button", name="退出")).to_be_visible()
-    held = []  # the stylesheets, kept back until the reviewer has chosen
-    page.route("**/*.css", lambda route: held.append(route))
-    page.goto(f"{live_server}/admin/review_units/{unit.id}", wait_until="commit")
-    page.get_by_label("常用理由").select_option(label="营业执照扫描件不清晰")
-    assert held, "the page had all its stylesheets before the choice: nothing was tried"
-    page.unroute("**/*.css")  # lets the kept stylesheets through
-    expect(page.get_by_label("理由（不通过时必填）")).to_have_value(
-        "上传的营业执照或组织机构代码证扫描件不清晰，请上传清晰的彩色原件扫描件或数码照。")
-    page.get_by_role("button", name="不通过").click()
-    expect(page.get_by_text("已处理：审核不通过")).to_be_visible()

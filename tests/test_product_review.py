@@ -127,8 +127,8 @@ def test_review_page_shows_fields_files_patents_assets_and_checks(client, make, 
     patent = link.patent
     assert patent.display_number in html and "某大学" in html and "案件编号：4W112233" in html
     assert ">有效<" in html
-    # the unit's asset info of the year before submission
-    assert f"单位资产信息（{product.submitted_at.year - 1}年度）" in html and "1,000.00" in html
+    # the unit's asset info of the year before submission (Beijing time: the year the filer entered)
+    assert f"单位资产信息（{last_fiscal_year()}年度）" in html and "1,000.00" in html
     # files inline: the main image as <img>; the PDF as pictures of its pages — this one is
     # no drawable PDF, so the page says so and offers the download (never an <object>)
     for pf in product.files:

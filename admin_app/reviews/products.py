@@ -156,7 +156,7 @@ class ProductReviewView(ReviewView):
             current = product_snapshot(product)  # filed data may since have been updated
             previous = None
         changes = product_review.diff(previous, current) if previous is not None else None
-        fiscal_year = product.submitted_at.year - 1 if product.submitted_at else None
+        fiscal_year = filing_rules.fiscal_year_of(product) if product.submitted_at else None
         links = list(ProductPatent.select(ProductPatent, Patent).join(Patent)
                      .where(ProductPatent.product == product).order_by(ProductPatent.id))
         held = {u.patent_id: u for u in UnitPatent.select().where(UnitPatent.unit == product.unit_id)}

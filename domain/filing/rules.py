@@ -20,6 +20,8 @@ from models import (
     ProductCategory,
     ProductPatent,
     UnitPatent,
+    last_fiscal_year,
+    shanghai_time,
     today_shanghai,
 )
 
@@ -279,11 +281,20 @@ class UnitFacts:
         return patents.link_claim(link, patent, self.names.get(unit_id, []), self.today)
 
 
+def fiscal_year_of(product):
+    """The fiscal year whose asset info a filing is checked against: the year before the one it
+    was submitted in, in Beijing time as the submit guard counts it (a filing of 1 January 02:00
+    is of the new year), or before this one while it is a draft."""
+    if product.submitted_at is None:
+        return last_fiscal_year()
+    return int(shanghai_time(product.submitted_at, "%Y")) - 1
+
+
 def pre_review_checks(product, facts=None):
     """The automated checks a reviewer (and the unit's self-check panel) sees. `facts`
     (UnitFacts) supplies the unit rows when checking many products at once."""
     checks = []
-    year = product.submitted_at.year - 1 if product.submitted_at else today_shanghai().year - 1
+    year = fiscal_year_of(product)
     facts = facts or UnitFacts([product.unit_id])
     asset = facts.asset(product.unit_id, year)
 

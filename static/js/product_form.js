@@ -5,6 +5,7 @@
     var out = document.getElementById(area.dataset.counter);
     var update = function () { out.textContent = area.value.length + "/500"; };
     area.addEventListener("input", update);
+    update();  // this deferred script runs after the page can be typed in: count what is there
   });
   var methods = document.querySelectorAll("[data-method]");
   var value = function (id) { var el = document.getElementById(id); return el ? parseFloat(el.value.replace(/,/g, "")) : NaN; };

@@ -13,15 +13,18 @@
   }
   var code = document.querySelector("[data-uscc]");
   var message = document.querySelector("[data-registry-message]");
+  function checkCode() {
+    code.value = code.value.toUpperCase().replace(/\s/g, "");
+    var problem = usccProblem(code.value);
+    code.classList.toggle("is-invalid", !!problem);
+    code.setCustomValidity(problem);
+    message.textContent = problem;
+    message.className = "small mt-1" + (problem ? " text-danger" : "");
+  }
   if (code && !code.disabled) {
-    code.addEventListener("input", function () {
-      code.value = code.value.toUpperCase().replace(/\s/g, "");
-      var problem = usccProblem(code.value);
-      code.classList.toggle("is-invalid", !!problem);
-      code.setCustomValidity(problem);
-      message.textContent = problem;
-      message.className = "small mt-1" + (problem ? " text-danger" : "");
-    });
+    code.addEventListener("input", checkCode);
+    // This deferred script runs after the page can be typed in: check what was typed meanwhile.
+    if (code.value) { checkCode(); }
   }
   var lookup = document.querySelector("[data-registry-lookup]");
   if (lookup) {

@@ -1,7 +1,8 @@
 """Next year's holidays and make-up working days are published by the State Council late each
 year and entered by an administrator. Until they are, administrators are warned (工作台, a
 daily message) and a notice whose 10 working days run into that year is refused: its end date
-is never guessed. Dates the calendar makes awkward (29 February) are handled too."""
+is never guessed. Days the calendar makes awkward are handled too: 29 February, and the first
+hours of 1 January in Beijing, which are still 31 December in UTC."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -12,8 +13,9 @@ from test_public_products import filed_product
 
 import jobs
 import workflows
+from domain.filing.rules import FAIL, pre_review_checks
 from infra.calendar import add_working_days
-from models import AuditLog, Message, Outbox, Recognition, RecognitionRound, User
+from models import AssetInfo, AuditLog, Message, Outbox, Recognition, RecognitionRound, User, last_fiscal_year
 from workflows import GuardFailed, RecognitionStatus
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -129,3 +131,17 @@ def test_a_product_recognised_on_29_february_is_valid_until_28_february_next_yea
                        notice_end=date(2026, 6, 12)).where(Recognition.id == rec.id).execute()
     rec = workflows.apply(Recognition.get_by_id(rec.id), "recognise", workflows.SYSTEM)
     assert rec.status == RecognitionStatus.RECOGNISED and rec.valid_until == date(2029, 2, 28)
+
+
+def test_a_filing_submitted_at_2am_on_1_january_is_checked_against_the_year_just_ended(client, make, login,
+                                                                                       clock):
+    clock(datetime(2027, 1, 1, 2, 0, tzinfo=BEIJING))  # 2026-12-31 18:00 UTC
+    unit = make.approved_unit()
+    AssetInfo.create(unit=unit, fiscal_year=last_fiscal_year(), total_sales=5000, ip_investment=300)
+    assert last_fiscal_year() == 2026  # what the portal asked the unit for, and the submit guard checked
+    product = workflows.apply(make.complete_product(unit), "submit", unit.user)
+
+    assert not [c.message for c in pre_review_checks(product) if c.level == FAIL]
+    login(make.staff("reviewer"))
+    html = client.get(f"/admin/review_products/{product.id}").get_data(as_text=True)
+    assert "单位资产信息（2026年度）" in html and "缺少2025年度单位资产信息" not in html
