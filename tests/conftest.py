@@ -7,6 +7,7 @@ ZLCP_TEST_REDIS_URL jobs keep their bookkeeping in that Redis.
 
 import os
 import secrets
+import sys
 import threading
 from datetime import date, datetime
 from pathlib import Path
@@ -18,6 +19,25 @@ from werkzeug.serving import make_server
 
 from infra.extensions import cache
 from models import ALL_MODELS, CalendarYear, Holiday, db
+
+
+def pytest_configure(config):
+    """The suite must pass whatever the date, which is checked by running it under `faketime`.
+    With libfaketime 0.9.10 preloaded, a timed wait (`Lock.acquire(timeout=…)`, `Event.wait(…)`,
+    thread pools, the subprocess apps) never returns, whatever the date — even at `+0`. Only
+    the calendar is what a date changes, so the run is restarted once with the monotonic clock
+    left real and the sleep of tests/under_faketime/sitecustomize.py in every Python process."""
+    if "faketime" in os.environ.get("LD_PRELOAD", "") and os.environ.get("DONT_FAKE_MONOTONIC") != "1":
+        os.environ["DONT_FAKE_MONOTONIC"] = "1"
+        shim = str(Path(__file__).resolve().parent / "under_faketime")
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (shim, os.environ.get("PYTHONPATH")) if p)
+        capture = config.pluginmanager.getplugin("capturemanager")
+        if capture is not None:
+            capture.suspend_global_capture(in_=True)  # the new run writes to the real terminal
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
+
 
 TEST_DB_URL = os.environ.get("ZLCP_TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("ZLCP_TEST_REDIS_URL", "")
@@ -362,7 +382,16 @@ def browser_type_launch_args(browser_type_launch_args):
         "headless": True,
         "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        **({"env": without_faketime(os.environ)} if "faketime" in os.environ.get("LD_PRELOAD", "") else {}),
     }
+
+
+def without_faketime(env):
+    """Chromium under libfaketime never finishes loading a page, so under `faketime` the browser
+    starts without it: its own clock is the machine's, while the server it tests, where every
+    date the application decides on is taken, runs at the faked date."""
+    dropped = ("LD_PRELOAD", "FAKETIME", "FAKETIME_SHARED", "DONT_FAKE_MONOTONIC")
+    return {k: v for k, v in env.items() if k not in dropped}
 
 
 @pytest.fixture(scope="session")
