@@ -14,7 +14,7 @@ import jobs
 import public_site
 import workflows
 from domain import search, transitions
-from infra import notifications
+from infra import notifications, signing
 from infra.extensions import (
     CSP,
     RowIdConverter,
@@ -47,6 +47,7 @@ def create_app(config=None):
         app.config.update(config)
     refuse_example_secrets(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    signing.init_app(app)  # the certificate signing key: refused start without one in production
     app.config["STORAGE_ROOT"] = str(Path(app.instance_path) / app.config["STORAGE_ROOT"])
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
 

@@ -100,7 +100,10 @@ def reindex_command():
 def import_categories_command(path):
     """Import 统计用产品分类目录 from a CSV (code,name,level,parent_code)."""
     with db.database.connection_context():
-        n = import_categories(path)
+        try:
+            n = import_categories(path)
+        except ValueError as exc:  # bad rows, by line: nothing was loaded
+            raise click.ClickException(f"未导入，以下行有错误：\n{exc}") from exc
     click.echo(f"已导入产品分类 {n} 条。")
 
 

@@ -47,13 +47,18 @@ JOBS = {
     "notifications.deliver_sms": "infra.notifications:deliver_sms",
     "notifications.deliver_mail": "infra.notifications:deliver_mail",
     "patents.import": "domain.patents:import_job",
+    "reference.import": "domain.reference_data:import_job",  # 基础数据: a catalogue CSV from the back office
     "patents.auto_import": "domain.patents:auto_import",
     "patents.sync_status": "domain.filing.watch:daily",
     "accounts.purge": "domain.accounts:purge_expired",
     "calendar.remind": "domain.statistics:remind_calendar_missing",
+    "updates.remind": "domain.updates.reminders:remind",
+    "recognition.daily": "domain.recognition.notices:daily",
+    "recognition.documents": "domain.recognition.documents:generate",  # 认定证书, QR code, 认定标识
 }
 # The queue of each job that is not on "default".
-JOB_QUEUES = {"notifications.deliver": "mail", "notifications.deliver_mail": "mail", "notifications.deliver_sms": "sms"}
+JOB_QUEUES = {"notifications.deliver": "mail", "notifications.deliver_mail": "mail", "notifications.deliver_sms": "sms",
+              "recognition.documents": "docs"}
 
 # Periodic jobs: (job name, queue, seconds between runs or None, cron expression or None).
 PERIODIC = (
@@ -62,6 +67,8 @@ PERIODIC = (
     ("patents.sync_status", "default", 86400, "30 2 * * *"),  # daily legal-status update, 02:30
     ("accounts.purge", "default", 86400, "10 3 * * *"),  # ended sessions, expired captchas, old tries
     ("calendar.remind", "default", 86400, "0 9 * * *"),  # holiday arrangement missing: tell administrators, 09:00
+    ("updates.remind", "default", 86400, "0 9 * * *"),  # 产品备案信息更新: window opened, 30/7/1 days left, 09:00
+    ("recognition.daily", "default", 86400, "15 0 * * *"),  # notices over → 已认定, validity over → 已过期, 00:15
 )
 
 _state = {"executor": None, "fake": None, "app": None}

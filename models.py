@@ -233,6 +233,7 @@ class Industry(BaseModel):
     name = CharField(max_length=100)
     level = IntegerField()
     parent_code = CharField(null=True, max_length=4, index=True)
+    active = BooleanField(default=True)  # 停用: kept for the rows using it, no longer offered
 
 
 class ProductCategory(BaseModel):
@@ -243,12 +244,14 @@ class ProductCategory(BaseModel):
     level = IntegerField()
     parent_code = CharField(null=True, max_length=10, index=True)
     initials = CharField(default="", max_length=100)  # pinyin initials for the picker
+    active = BooleanField(default=True)  # 停用: kept for the rows using it, no longer offered
 
 
 class Country(BaseModel):
     code = CharField(primary_key=True, max_length=2)
     name_zh = CharField(max_length=60)
     name_en = CharField(max_length=100)
+    active = BooleanField(default=True)  # 停用: kept for the rows using it, no longer offered
 
     @classmethod
     def names(cls, codes):
@@ -570,6 +573,9 @@ class Product(BaseModel):
     name = CharField(default="", max_length=100)
     model = CharField(default="", max_length=100)
     category = ForeignKeyField(ProductCategory, null=True, on_delete="SET NULL")
+    # 其他: a category the catalogue does not list yet (it holds 大类 01–22 only), typed by the
+    # unit instead of a code and flagged for the reviewer
+    category_other = CharField(default="", max_length=100)
     industry = ForeignKeyField(Industry, null=True, on_delete="SET NULL")
     trademark = CharField(default="", max_length=100)
     intro = TextField(default="")
@@ -668,6 +674,18 @@ class YearlyUpdate(BaseModel):
         indexes = ((("product", "year"), True),)
 
 
+class UpdateReminder(BaseModel):
+    """A reminder of one year's 产品备案信息更新 sent to a unit (domain.updates.remind): one row
+    per (unit, year, kind), so the periodic job sends each once whatever how often it runs."""
+
+    unit = ForeignKeyField(Unit, on_delete="CASCADE")
+    year = IntegerField()
+    kind = CharField(max_length=20)  # opens / assets / due30 / due7 / due1
+
+    class Meta:
+        indexes = ((("unit", "year", "kind"), True),)
+
+
 # ---------------------------------------------------------------- recognition
 
 
@@ -678,6 +696,8 @@ class RecognitionRound(BaseModel):
     filing_to = DateField()
     criteria = JSONField(default=dict)  # global and per-category thresholds
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    notice_start = DateField(null=True)  # the day the officer plans to start the public notice
+    closed_at = DateTimeField(null=True)  # 关闭批次: no more notices start in it (domain.recognition.rounds)
 
 
 class Recognition(BaseModel):
@@ -693,7 +713,13 @@ class Recognition(BaseModel):
     certificate_file = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
     qr_file = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
     mark_file = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
+    # The SVG twins of the QR code and the mark, and the digest of the data the documents were
+    # made from (domain/recognition/documents.py makes them again only when it changes).
+    qr_svg_file = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
+    mark_svg_file = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
+    documents_digest = CharField(default="", max_length=64)
     revoked_at = DateTimeField(null=True)
+    expiry_reminded_at = DateTimeField(null=True)  # the 30-days-before-expiry reminder went out
 
     class Meta:
         indexes = ((("product", "round"), True),)
@@ -810,6 +836,7 @@ ALL_MODELS = [
     ProductFile,
     ReviewClaim,
     YearlyUpdate,
+    UpdateReminder,
     RecognitionRound,
     Recognition,
     Objection,

@@ -100,6 +100,15 @@ class RecognitionStatus(StrEnum):
     EXPIRED = "expired"
 
 
+class CertificateStatus(StrEnum):
+    """What 证书查询 (/verify) and the phone page say of a certificate number, from the live
+    status of its recognition (domain.recognition.certificates)."""
+
+    VALID = "valid"
+    EXPIRED = "expired"  # the recognition lapsed (已过期)
+    REVOKED = "revoked"  # the recognition was revoked (撤销认定)
+
+
 class ObjectionStatus(StrEnum):
     ACCEPTED = "accepted"
     PROCESSING = "processing"
@@ -164,6 +173,11 @@ STATUS_LABELS = {
         RecognitionStatus.REVOKED: _l("撤销认定"),
         RecognitionStatus.EXPIRED: _l("已过期"),
     },
+    "certificate": {
+        CertificateStatus.VALID: _l("有效"),
+        CertificateStatus.EXPIRED: _l("已过期"),
+        CertificateStatus.REVOKED: _l("撤销认定"),
+    },
     "objection": {
         ObjectionStatus.ACCEPTED: _l("已受理"),
         ObjectionStatus.PROCESSING: _l("处理中"),
@@ -203,7 +217,7 @@ def status_label(obj_or_kind, status=None):
 TEMPLATE_GLOBALS = {
     "status_label": status_label,
     **{enum.__name__: enum for enum in (UnitStatus, ChangeStatus, ProductStatus, UpdateStatus, RecognitionStatus,
-                                        ObjectionStatus, PublicStatus)},
+                                        ObjectionStatus, PublicStatus, CertificateStatus)},
 }
 
 

@@ -5,9 +5,9 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
-from admin_app import reference, system
+from admin_app import recognition, reference, reference_data, system
 from admin_app.dashboard import StaffIndexView
-from admin_app.reviews import products, units
+from admin_app.reviews import products, units, updates
 from infra import storage
 from workflows import TEMPLATE_GLOBALS
 
@@ -24,6 +24,9 @@ def init_app(app):
     )
     units.register(admin)
     products.register(admin)
+    updates.register(admin)
+    recognition.register(admin)
     system.register(admin)
     reference.register(admin)
+    reference_data.register(admin)
     return admin

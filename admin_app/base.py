@@ -41,8 +41,13 @@ class RoleGate:
         return staff_gate(self.roles)
 
 
+def beijing(value):
+    """A stored (UTC) time as the back office shows it: Beijing time, the zone stated."""
+    return _("%(time)s（北京时间）", time=shanghai_time(value, "%Y-%m-%d %H:%M")) if value else ""
+
+
 def _beijing(view, value, name):
-    return shanghai_time(value, "%Y-%m-%d %H:%M:%S")
+    return beijing(value)
 
 
 def _bounded(filter_class):
@@ -72,9 +77,21 @@ class StaffModelView(RoleGate, ModelView):
     roles = (Role.ADMIN,)
     can_view_details = True
     page_size = 50
+    form_excluded_columns = ("created_at",)  # kept by the database, shown in the list
     column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: _beijing}
     column_type_formatters_detail = column_type_formatters
     filter_converter = FilterConverter()
+
+    def __init__(self, *args, **kwargs):
+        # One place for a model's words: the view's column_labels (and column_descriptions)
+        # name the list's columns, its filters and the create/edit forms' fields alike.
+        fields = {name: {"label": label} for name, label in (self.column_labels or {}).items()}
+        for name, text in (self.column_descriptions or {}).items():
+            fields.setdefault(name, {})["description"] = text
+        for name, extra in (self.form_args or {}).items():
+            fields.setdefault(name, {}).update(extra)
+        self.form_args = fields
+        super().__init__(*args, **kwargs)
 
     def search_placeholder(self):
         return _("搜索")

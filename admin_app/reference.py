@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import BaseView, expose
+from flask_admin.form import Select2Field
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
@@ -14,7 +15,7 @@ from wtforms import validators as wtv
 
 import jobs
 from admin_app.base import ReadOnlyView, RoleGate, StaffModelView
-from domain import patents
+from domain import patents, reference_data
 from domain.filing import reference as rate_reference
 from domain.units import import_registry
 from infra import storage, validators
@@ -30,10 +31,13 @@ class ReasonTemplateView(StaffModelView):
     column_labels = {"scope": _l("适用事项"), "code": _l("编码"), "title": _l("标题"), "text": _l("理由内容"),
                      "sort": _l("排序"), "active": _l("启用")}
     column_filters = ("scope", "active")
-    form_choices = {"scope": [
-        ("unit_verification", "单位实名认证"), ("unit_change", "单位信息变更"),
-        ("product_filing", "产品备案"), ("yearly_update", "产品备案信息更新"),
-        ("revocation", "撤销备案"), ("objection", "公众异议")]}
+    scopes = [("unit_verification", _l("单位实名认证")), ("unit_change", _l("单位信息变更")),
+              ("product_filing", _l("产品备案")), ("yearly_update", _l("产品备案信息更新")),
+              ("revocation", _l("撤销备案")), ("objection", _l("公众异议"))]
+    # a select of the manual's words (Flask-Admin's peewee forms ignore form_choices)
+    form_overrides = {"scope": Select2Field}
+    form_args = {"scope": {"choices": scopes}}
+    column_formatters = {"scope": lambda v, c, m, p: str(dict(v.scopes).get(m.scope, m.scope))}
 
 
 class OptionView(StaffModelView):
@@ -41,8 +45,16 @@ class OptionView(StaffModelView):
     column_labels = {"kind": _l("类别"), "code": _l("编码"), "name": _l("名称"), "sort": _l("排序"),
                      "active": _l("启用")}
     column_filters = ("kind", "active")
-    form_choices = {"kind": [("unit_type", "备案单位类型"), ("enterprise_type", "企业类型"),
-                             ("enterprise_size", "企业规模"), ("filing_purpose", "备案目的")]}
+    kinds = [("unit_type", _l("备案单位类型")), ("enterprise_type", _l("企业类型")),
+             ("enterprise_size", _l("企业规模")), ("filing_purpose", _l("备案目的"))]
+    form_overrides = {"kind": Select2Field}
+    form_args = {"kind": {"choices": kinds}}
+    column_formatters = {"kind": lambda v, c, m, p: str(dict(v.kinds).get(m.kind, m.kind))}
+
+    def on_model_delete(self, model):
+        found = reference_data.option_uses(model)
+        if found:  # Flask-Admin shows the message and deletes nothing
+            raise wtv.ValidationError(reference_data.in_use_message(model.code, found))
 
 
 class HolidayView(StaffModelView):

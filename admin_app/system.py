@@ -3,14 +3,15 @@ agreement and template texts, the yearly-update window. Administrators only."""
 
 from flask import flash, session
 from flask_admin.actions import action
-from flask_admin.contrib.peewee.filters import BasePeeweeFilter
+from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user, hash_password
 from wtforms import PasswordField, SelectMultipleField
 from wtforms import validators as wtv
 
-from admin_app.base import ReadOnlyView, StaffModelView
+from admin_app import records
+from admin_app.base import ReadOnlyView, StaffModelView, beijing
 from domain import accounts
 from infra import notifications, validators
 from models import AuditLog, Outbox, OutboxStatus, Page, UpdateWindow, User, utcnow
@@ -47,11 +48,21 @@ class AuditLogView(ReadOnlyView):
         "object_id": _l("对象编号"), "event": _l("操作"), "from_status": _l("原状态"),
         "to_status": _l("新状态"), "reason": _l("理由"), "ip": _l("IP地址"), "data": _l("数据"),
     }
-    column_filters = ("object_type", "object_id", "event", "actor_name", "to_status", "created_at")
+    column_filters = (FilterEqual(AuditLog.object_type, _l("对象类型"), options=records.object_type_options),
+                      "object_id", "event", "actor_name", "to_status", "created_at")
     column_searchable_list = ("actor_name", "reason")
     column_default_sort = ("id", True)
     can_export = True
     export_types = ["csv"]
+    # The manual's words for the codes (admin_app/records.py), in the list and the export alike.
+    column_formatters_export = {
+        "object_type": lambda v, c, m, p: records.object_type_label(m.object_type),
+        "event": lambda v, c, m, p: records.event_label(m.object_type, m.event),
+        "from_status": lambda v, c, m, p: records.status_text(m.object_type, m.from_status),
+        "to_status": lambda v, c, m, p: records.status_text(m.object_type, m.to_status),
+        "created_at": lambda v, c, m, p: beijing(m.created_at),
+    }
+    column_formatters = records.on_one_line(column_formatters_export)
 
 
 class OutboxView(ReadOnlyView):
@@ -67,13 +78,21 @@ class OutboxView(ReadOnlyView):
         "sent_at": _l("发送时间"),
     }
     column_filters = (DeliveryFilter(Outbox.status, _l("发送情况"), options=_delivery_options),
-                      "channel", "template", "created_at")
+                      FilterEqual(Outbox.channel, _l("渠道"), options=records.channel_options),
+                      FilterEqual(Outbox.template, _l("模板"), options=records.template_options), "created_at")
     column_searchable_list = ("recipient",)
     column_default_sort = ("id", True)
-    column_formatters = {
-        "channel": lambda v, c, m, p: {"sms": "短信", "email": "邮件", "inbox": "站内消息"}.get(m.channel, m.channel),
-        "status": lambda v, c, m, p: OUTBOX_STATUS_LABELS.get(m.status, m.status),
+    can_export = True
+    export_types = ["csv"]
+    column_formatters_export = {
+        "channel": lambda v, c, m, p: records.channel_label(m.channel),
+        "template": lambda v, c, m, p: records.template_label(m.template),
+        "status": lambda v, c, m, p: str(OUTBOX_STATUS_LABELS.get(m.status, m.status)),
+        "created_at": lambda v, c, m, p: beijing(m.created_at),
+        "next_try_at": lambda v, c, m, p: beijing(m.next_try_at),
+        "sent_at": lambda v, c, m, p: beijing(m.sent_at),
     }
+    column_formatters = records.on_one_line(column_formatters_export)
     list_template = "admin/outbox_list.html"
 
     def render(self, template, **kwargs):

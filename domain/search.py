@@ -325,7 +325,7 @@ def _filter_conditions(filters, skip=(), columns=SearchDoc):
         elif name == "industry":
             conds.append(c.section == value if value.isalpha() else c.industry.startswith(value))
         elif name == "category":
-            conds.append(c.category.startswith(value))
+            conds.append(c.category == "" if value == OTHER_CATEGORY else c.category.startswith(value))
         elif name == "province":
             conds.append(c.province == value)
         elif name == "year":
@@ -376,7 +376,7 @@ def filter_value(name, value):
         value = value.upper()
         return value if re.fullmatch(INDUSTRY_PATTERN, value) else None
     if name == "category":
-        return value if re.fullmatch(CATEGORY_PATTERN, value) else None
+        return value if re.fullmatch(CATEGORY_PATTERN, value) or value == OTHER_CATEGORY else None
     if name == "province":
         return value[:2] if re.fullmatch(PROVINCE_PATTERN, value) else None
     if name == "year":
@@ -396,6 +396,9 @@ def status_words():
 # the API's OpenAPI document use the same ones.
 INDUSTRY_PATTERN = "[A-T]|[0-9]{2,4}"  # a GB/T 4754 section letter, or a code prefix
 CATEGORY_PATTERN = "[0-9]{2,10}"
+# The category filter's value for products filed under 其他 (no catalogue code: the shipped
+# 统计用产品分类目录 holds 大类 01–22 only; domain/filing/rules.py OTHER_CATEGORY).
+OTHER_CATEGORY = "other"
 PROVINCE_PATTERN = "(" + "|".join(PROVINCES) + ")(0000)?"  # 44 or 440000, provinces only
 
 
@@ -467,10 +470,12 @@ def _products(ids):
                                     StoredFile.kind.in_(IMAGE_KINDS))
                              .order_by(ProductFile.sort, ProductFile.id).tuples()):
         images.setdefault(pid, (key, public))
+    dates = visibility.recognition_dates(ids)
     out = []
     for pid in ids:
         if pid in rows:
             product = rows[pid]
+            product.recognition_dates = dates.get(pid, {})  # 公示截止日期, or 证书编号 and 有效期至
             # (key, public): a public file is served by /files/<key>, others by the search's route
             product.main_image = images.get(pid)
             product.public_status = statuses.get(pid, workflows.PublicStatus.FILED)  # the status macro shows its label
@@ -531,7 +536,7 @@ def _facet_counts(toks, filters, section, category_parent):
     query = reduce(lambda a, b: a.union_all(b), parts).with_cte(m)
     out = {name: {} for name in specs}
     for name, value, n in db.database.execute(query):
-        if n and value not in (None, ""):
+        if n and (value not in (None, "") or (name == "category" and value == "")):  # "": 其他
             out[name][value] = n
     return out
 
@@ -568,7 +573,8 @@ def facets(toks, filters):
     counts = all_counts["category"]
     names = dict(ProductCategory.select(ProductCategory.code, ProductCategory.name)
                  .where(ProductCategory.code.in_(list(counts))).tuples()) if counts else {}
-    out["category"] = sorted((FacetValue(k, names.get(k, k), n, k == category) for k, n in counts.items()),
+    out["category"] = sorted((FacetValue(k or OTHER_CATEGORY, names.get(k, k) or str(_l("其他")), n,
+                                         (k or OTHER_CATEGORY) == category) for k, n in counts.items()),
                              key=lambda f: -f.count)
 
     counts = all_counts["province"]

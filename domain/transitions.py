@@ -15,7 +15,7 @@ from domain.filing.numbers import next_filing_number
 from domain.filing.rules import filing_rules
 from domain.filing.snapshots import apply_update, product_snapshot
 from domain.recognition.certificates import next_certificate_number
-from domain.updates import update_window
+from domain.updates import update_rules, update_window
 from infra.calendar import CalendarUnknown, add_working_days
 from models import (
     AssetInfo,
@@ -125,6 +125,17 @@ def guard_update_window_open(update, ctx):
     return None
 
 
+def guard_update_rules(update, ctx):
+    """The filing's rules over the update's data (domain.updates), every one at once."""
+    return update_rules(update) or None
+
+
+def guard_product_still_filed(update, ctx):
+    if update.product.status not in (ProductStatus.FILED, ProductStatus.REVOCATION_PENDING):
+        return _l("该产品已不是已备案状态，不能更新")
+    return None
+
+
 def guard_notice_over_and_no_open_objection(rec, ctx):
     if rec.notice_end is None or today_shanghai() <= rec.notice_end:
         return _l("公示期尚未结束")
@@ -187,14 +198,15 @@ def effect_decided(obj, ctx):
     return {"decided_at": utcnow()}
 
 
-def snapshot(product, kind, actor):
-    """Store the product's complete current data as the next version."""
+def snapshot(product, kind, actor, data=None):
+    """Store the product's complete current data (or `data`, the same already in hand) as the
+    next version."""
     last = product.versions.order_by(ProductVersion.number.desc()).first()
     return ProductVersion.create(
         product=product,
         number=(last.number + 1) if last else 1,
         kind=kind,
-        data=product_snapshot(product),
+        data=product_snapshot(product) if data is None else data,
         submitted_by=actor if not isinstance(actor, str) else None,
     )
 
@@ -226,8 +238,7 @@ def effect_update_submitted(update, ctx):
 
 
 def effect_update_approved(update, ctx):
-    apply_update(update)
-    snapshot(update.product, "update", ctx["actor"])
+    snapshot(update.product, "update", ctx["actor"], data=apply_update(update))  # the data just written
     return {"decided_at": utcnow()}
 
 
@@ -324,10 +335,11 @@ TRANSITIONS = (
       notify=("product_revoked",)),
     # 产品备案信息更新 (manual §六)
     T("update", (YS.DRAFT, YS.REJECTED), "submit", YS.PENDING, (U,), _l("提交审核"),
-      guards=(guard_update_window_open, guard_no_pending_change, guard_asset_info_present),
+      guards=(guard_update_window_open, guard_no_pending_change, guard_asset_info_present,
+              guard_product_still_filed, guard_update_rules),
       effect=effect_update_submitted),
     T("update", (YS.PENDING,), "approve", YS.APPROVED, (R,), _l("通过"),
-      effect=effect_update_approved, notify=("update_approved",)),
+      guards=(guard_product_still_filed,), effect=effect_update_approved, notify=("update_approved",)),
     T("update", (YS.PENDING,), "reject", YS.REJECTED, (R,), _l("不通过"), reason_required=True,
       effect=effect_decided, notify=("update_rejected",)),
     # 认定 (manual §七)
@@ -335,11 +347,13 @@ TRANSITIONS = (
       guards=(guard_notice_end_known,), effect=effect_notice_started, notify=("notice_started",)),
     T("recognition", (RS.NOTICE,), "recognise", RS.RECOGNISED, (SYSTEM,), _l("认定"),
       guards=(guard_notice_over_and_no_open_objection,), effect=effect_recognised,
-      notify=("recognised",)),
-    T("recognition", (RS.NOTICE, RS.RECOGNISED), "revoke", RS.REVOKED, (H,), _l("撤销认定"),
-      reason_required=True, effect=effect_recognition_revoked, notify=("recognition_revoked",)),
+      notify=("recognised",), jobs=("recognition.documents",)),
+    # An upheld objection revokes (the handler's decision); the 认定管理 officer and administrators
+    # may also revoke by decision, with the reason (admin_app/recognition.py).
+    T("recognition", (RS.NOTICE, RS.RECOGNISED), "revoke", RS.REVOKED, (H, O, A), _l("撤销认定"),
+      reason_required=True, effect=effect_recognition_revoked, notify=("recognition_revoked",), confirm=True),
     T("recognition", (RS.RECOGNISED,), "expire", RS.EXPIRED, (SYSTEM,), _l("过期"),
-      guards=(guard_validity_over,)),
+      guards=(guard_validity_over,), notify=("recognition_expired",)),
     # 公众异议 (manual §九)
     T("objection", (OS.ACCEPTED,), "start_processing", OS.PROCESSING, (H,), _l("开始处理"),
       effect=effect_objection_processing),

@@ -92,6 +92,23 @@ def view_of(product):
     return View(PublicStatus.FILED, LABELS[PublicStatus.FILED], True)
 
 
+def recognition_dates(product_ids):
+    """{product id: the dates a result card shows} of the listed products in notice (公示截止日期)
+    or recognised (证书编号, 有效期至): the latest such recognition of each."""
+    rows = (Recognition.select(Recognition.product, Recognition.status, Recognition.notice_end,
+                               Recognition.certificate_number, Recognition.valid_until)
+            .where(Recognition.product.in_(list(product_ids)),
+                   Recognition.status.in_([RecognitionStatus.NOTICE, RecognitionStatus.RECOGNISED]))
+            .order_by(Recognition.id))
+    out = {}
+    for rec in rows:
+        if rec.status == RecognitionStatus.NOTICE:
+            out[rec.product_id] = {"notice_end": _date(rec.notice_end)}
+        else:
+            out[rec.product_id] = {"certificate_number": rec.certificate_number, "valid_until": _date(rec.valid_until)}
+    return out
+
+
 def objection_allowed(view):
     return view.code in OBJECTABLE
 
@@ -166,7 +183,8 @@ def public_data(product, view=None):
     data.update({
         "model": product.model,
         "trademark": product.trademark,
-        "category": {"code": product.category_id, "name": product.category.name} if product.category else None,
+        "category": {"code": product.category_id, "name": product.category.name} if product.category else (
+            {"code": "other", "name": product.category_other} if product.category_other else None),
         "industry": {"code": product.industry_id, "name": product.industry.name} if product.industry else None,
         "intro": product.intro,
         "export_countries": _countries(product),

@@ -6,6 +6,8 @@ arrangement. A year not marked complete in CalendarYear is refused loudly: a pub
 notice end date must never be guessed.
 """
 
+import threading
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import chinese_calendar
@@ -39,13 +41,42 @@ def missing_years(today: date) -> list[int]:
     return [year for year in needed if not year_entered(year)]
 
 
-def _check_year(year):
-    if not year_entered(year):
-        raise CalendarUnknown(year)
+_batch = threading.local()
+
+
+@contextmanager
+def remembered():
+    """Inside the block each year's arrangement is read from the tables once, not each day's
+    (开始公示 for a thousand products counts the same working days a thousand times). Use it
+    around one batch only: what staff enter meanwhile is seen by the next block."""
+    if getattr(_batch, "years", None) is not None:  # nested: the outer block remembers
+        yield
+        return
+    _batch.years = {}
+    try:
+        yield
+    finally:
+        _batch.years = None
+
+
+def _year_of(year):
+    """(entered, {day: is_workday} or None): the days are read at once inside remembered()."""
+    years = getattr(_batch, "years", None)
+    if years is None:
+        return year_entered(year), None
+    if year not in years:
+        days = Holiday.select(Holiday.day, Holiday.is_workday).where(
+            Holiday.day.between(date(year, 1, 1), date(year, 12, 31)))
+        years[year] = (year_entered(year), dict(days.tuples()))
+    return years[year]
 
 
 def is_workday(day: date) -> bool:
-    _check_year(day.year)
+    entered, days = _year_of(day.year)
+    if not entered:
+        raise CalendarUnknown(day.year)
+    if days is not None:
+        return days.get(day, day.weekday() < 5)
     special = Holiday.get_or_none(Holiday.day == day)
     if special is not None:
         return special.is_workday

@@ -22,6 +22,7 @@ from pathlib import Path
 import qrcode
 import qrcode.image.svg
 from flask import render_template
+from reportlab import rl_config
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -51,6 +52,9 @@ def register_font():
                 for italic in (0, 1):
                     addMapping(FONT_NAME, bold, italic, FONT_NAME)
             DEFAULT_FONT[FONT_NAME] = FONT_NAME  # xhtml2pdf's CSS font-family lookup
+            # Images as binary streams: reportlab's ASCII85 encoding of them runs in pure Python
+            # here (no rl_accel) and took most of a certificate's time (30 ms per image).
+            rl_config.useA85 = 0
             return path
     raise FontMissing("No CJK font found: install fonts-wqy-zenhei or set ZLCP_CJK_FONT")
 
@@ -60,7 +64,9 @@ def render_pdf(template, **context):
     register_font()
     html = render_template(template, font_name=FONT_NAME, **context)
     out = io.BytesIO()
-    result = pisa.CreatePDF(html, dest=out, encoding="utf-8")
+    # capacity=-1: xhtml2pdf keeps its working copies in memory (past its default 100 KB, e.g.
+    # a page with data: images, it spilled to a temporary file it never closed).
+    result = pisa.CreatePDF(html, dest=out, encoding="utf-8", capacity=-1)
     if result.err:
         raise RuntimeError(f"PDF rendering failed: {result.err}")
     return out.getvalue()

@@ -129,6 +129,27 @@ TEMPLATES = {
         "title": _l("产品备案信息更新审核不通过"),
         "text": _l("您的产品“%(product)s”备案信息更新审核不通过，原因：%(reason)s。"),
     },
+    "update_window_open": {
+        "channels": (SMS, INBOX),
+        "to": "unit",
+        "title": _l("%(year)s年产品备案信息更新已开放"),
+        "text": _l("%(year)s年产品备案信息更新已开放，请于%(closes)s前登录平台完成已备案产品的信息更新；"
+                   "未在规定时间内完成信息更新的产品，不参与本年度专利密集型产品认定工作。"),
+    },
+    "update_assets_missing": {
+        "channels": (SMS, INBOX),
+        "to": "unit",
+        "title": _l("请填报%(fiscal_year)s年度资产信息"),
+        "text": _l("您单位尚未填报%(fiscal_year)s年度资产信息。请先在“用户中心 → 资产信息”中填报，"
+                   "之后方可进行%(year)s年产品备案信息更新。"),
+    },
+    "update_due": {
+        "channels": (SMS, INBOX),
+        "to": "unit",
+        "title": _l("产品备案信息更新即将截止"),
+        "text": _l("%(year)s年产品备案信息更新将于%(closes)s截止（还有%(days)s天），您单位尚有%(n)s件产品未完成更新"
+                   "（未更新或不通过），请及时处理。"),
+    },
     "notice_started": {
         "channels": (SMS, INBOX),
         "to": "unit",
@@ -146,6 +167,20 @@ TEMPLATES = {
         "to": "unit",
         "title": _l("专利密集型产品撤销认定"),
         "text": _l("您的产品“%(product)s”已撤销认定，原因：%(reason)s。"),
+    },
+    "recognition_expiring": {
+        "channels": (SMS, INBOX),
+        "to": "unit",
+        "title": _l("专利密集型产品认定即将到期"),
+        "text": _l("您的专利密集型产品“%(product)s”（证书编号%(certificate_number)s）认定有效期至%(valid_until)s，"
+                   "即将到期。"),
+    },
+    "recognition_expired": {
+        "channels": (SMS, INBOX),
+        "to": "unit",
+        "title": _l("专利密集型产品认定已过期"),
+        "text": _l("您的专利密集型产品“%(product)s”（证书编号%(certificate_number)s）"
+                   "认定有效期已于%(valid_until)s届满，认定状态为已过期。"),
     },
     "calendar_missing": {
         "channels": (EMAIL, INBOX),
@@ -221,6 +256,7 @@ def payload_for(obj, reason=""):
     if isinstance(obj, Recognition):
         values["notice_end"] = obj.notice_end.isoformat() if obj.notice_end else ""
         values["certificate_number"] = obj.certificate_number or ""
+        values["valid_until"] = obj.valid_until.isoformat() if obj.valid_until else ""
     if product is not None:
         values["product"] = product.name
         values["filing_number"] = product.filing_number or ""

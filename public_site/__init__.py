@@ -13,9 +13,9 @@ from flask_wtf.csrf import CSRFError
 from domain import units
 from infra import notifications
 from models import shanghai_time
-from public_site import api, auth, openapi, page_cache, product_pages, public, search_pages  # noqa: F401
+from public_site import api, auth, openapi, page_cache, product_pages, public, search_pages, verify  # noqa: F401
 from public_site.portal import base as portal
-from public_site.portal import filing, messages, patents, verification  # noqa: F401
+from public_site.portal import filing, messages, patents, recognition, updates, verification  # noqa: F401
 from workflows import TEMPLATE_GLOBALS
 
 # code: (title, message, offer 返回上一页). CSRF failures are a 400 of their own.
@@ -52,6 +52,7 @@ def init_app(app):
     app.register_blueprint(portal.bp, url_prefix="/portal")
     app.register_blueprint(product_pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(verify.bp)
     page_cache.init_app(app)
 
     @app.context_processor

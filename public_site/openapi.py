@@ -55,8 +55,10 @@ def document(server_url):
                         _param("industry", "产品所属行业（GB/T 4754-2017）：门类字母或 2–4 位代码前缀；"
                                            "没有该行业的产品时返回空列表",
                                {"type": "string", "pattern": "^([A-Ta-t]|[0-9]{2,4})$"}),
-                        _param("category", "产品分类代码前缀（统计用产品分类目录）；没有该分类的产品时返回空列表",
-                               {"type": "string", "pattern": f"^({search.CATEGORY_PATTERN})$"}),
+                        _param("category", "产品分类代码前缀（统计用产品分类目录）；没有该分类的产品时返回空列表；"
+                                           f"{search.OTHER_CATEGORY}：目录中没有、填写为“其他”的产品",
+                               {"type": "string",
+                                "pattern": f"^({search.CATEGORY_PATTERN}|{search.OTHER_CATEGORY})$"}),
                         _param("province", "备案单位所在省级行政区划代码（31 个省、自治区、直辖市），"
                                            "两位（44）或六位（440000）",
                                {"type": "string", "pattern": f"^{search.PROVINCE_PATTERN}$"}),

@@ -12,6 +12,7 @@ from peewee import JOIN
 from PIL import Image
 
 from domain import visibility
+from domain.recognition import certificates
 from domain.visibility import main_image, public_data, view_of
 from infra import documents, storage
 from infra.extensions import PUBLIC_CSP, talisman
@@ -73,11 +74,25 @@ def phone(token):
     if status is None:
         return render_template("public/product_phone.html", data=None), 404
     resp = Response(render_template("public/product_phone.html", data=public_data(product, status),
-                                    status=status))
+                                    status=status, **scanned_certificate(product, status)))
     # Revalidated on every scan (an ETag makes that cheap): a revocation shows at once.
     resp.headers["Cache-Control"] = "no-cache"
     resp.add_etag()
     return resp.make_conditional(request)
+
+
+def scanned_certificate(product, status):
+    """What the phone page says of the certificate a signed QR code names (c, v, s): whether the
+    signature matches, and the certificate's live status (认定有效 / 已过期 / 撤销认定). A plain
+    product QR code carries none: the page then speaks of the product's current certificate."""
+    check = certificates.check_signature(product.token, request.args)
+    rec = None
+    if check is not None:
+        found = certificates.find_certificate(check.certificate_number)
+        rec = found if found is not None and found.product_id == product.id else None
+    elif status.recognition is not None and status.recognition.certificate_number:
+        rec = status.recognition
+    return {"signature": check, "certificate": certificates.certificate_view(rec) if rec else None}
 
 
 def _public_image_or_404(token):

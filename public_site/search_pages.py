@@ -42,7 +42,7 @@ def search_page():
             return link(industry=search.section_of(f.value) if f.selected else f.value)
         if not f.selected:
             return link(**{name: f.value})
-        if name == "category" and len(f.value) > 2:
+        if name == "category" and len(f.value) > 2 and f.value != search.OTHER_CATEGORY:
             return link(category=f.value[:-2])
         return link(**{name: None})
 

@@ -15,6 +15,7 @@ from infra import storage
 from infra.extensions import user_datastore
 from infra.validators import uscc_check_char
 from models import Patent, RegistryEntry, Unit, UnitNameHistory, User, db
+from seed import demo_recognition, demo_updates
 from seed.demo_patents import generate
 from seed.demo_products import DEMO_PRODUCTS, UNITS, load_products, placeholder_png
 
@@ -68,6 +69,8 @@ def load(password, products=DEMO_PRODUCTS):
     if Patent.select().count() < DEMO_PATENTS:
         _load_demo_patents()
     load_products(password, count=products)
+    lines += demo_recognition.load()
+    lines += demo_updates.load()
     site = current_app.config["SITE_URL"].rstrip("/")
     lines.append(f"演示账号（密码均为 {password}，可用 ZLCP_DEMO_PASSWORD 修改）：")
     lines.append(f"  单位端   {site}/login        demo_unit（或手机号 13800138000）")

@@ -28,6 +28,7 @@ from infra.validators import USCC_CHARSET, uscc_check_char
 from models import (
     AssetInfo,
     Country,
+    Industry,
     Option,
     Patent,
     Product,
@@ -470,7 +471,7 @@ def _draft(unit, spec, template, round_, asset, share, rng, context):
     method = rng.choice(("method1", "method1", "method2", "method3", "own"))
     values = {
         "gtin": _gtin(rng) if rng.random() < 0.6 else "", "name": name, "model": model,
-        "category": _category(context["category"], name), "industry": industry,
+        **_category(context["category"], name, industry), "industry": industry,
         "trademark": spec.brand if spec else "示范",
         "intro": f"{name}（{model}）{feature}。{spec.application if spec else '产品已在多个行业批量应用。'}",
         "purpose": rng.choice(context["purposes"]),
@@ -564,22 +565,26 @@ def _gtin(rng):
 
 
 def _category_codes():
-    """The deepest 统计用产品分类目录 codes loaded (seed data ships an example chain only;
-    the importer loads the real catalogue)."""
-    deepest = ProductCategory.select(ProductCategory.level).order_by(ProductCategory.level.desc()).scalar()
-    return list(ProductCategory.select(ProductCategory.code, ProductCategory.name)
-                .where(ProductCategory.level == deepest).order_by(ProductCategory.code).tuples())
+    """The 统计用产品分类目录 rows loaded, deepest level first, and the GB/T 4754 大类 names."""
+    rows = list(ProductCategory.select(ProductCategory.code, ProductCategory.name)
+                .order_by(ProductCategory.level.desc(), ProductCategory.code).tuples())
+    divisions = dict(Industry.select(Industry.code, Industry.name).where(Industry.level == 2).tuples())
+    return rows, divisions
 
 
-def _category(codes, product_name):
-    """A category whose name the product's name contains the end of (电池, 机器人…), if the
-    catalogue has one; else the first of the deepest level."""
-    for size in (4, 3, 2):
+def _category(catalogue, product_name, industry):
+    """产品分类 of a demo product: a catalogue row whose name ends as the product's name does
+    (电池, 机器人…) when the loaded catalogue has one; else 其他 with the product type typed as
+    a unit would (the shipped catalogue holds 大类 01–22 only: most demo products, made in 大类
+    34–40, are not in it). Never a wrong category."""
+    rows, divisions = catalogue
+    for size in (4, 3):
         tail = product_name[-size:]
-        for code, name in codes:
-            if tail in name:
-                return code
-    return codes[0][0]
+        for code, name in rows:
+            if name.endswith(tail):
+                return {"category": code, "category_other": ""}
+    division = divisions.get(industry[:2], "").removesuffix("制造业").removesuffix("业")
+    return {"category": None, "category_other": f"{division}：{product_name}"[:100] if division else product_name}
 
 
 def _picture(name, n, ext):

@@ -90,12 +90,12 @@ def test_audit_log_is_read_only(client, make, login):
                             created_at=datetime(2026, 11, 25, 5, 0, 0))
     login(make.staff("admin"))
     html = client.get("/admin/audit/").get_data(as_text=True)
-    assert "审核员" in html and "2026-11-25 13:00:00" in html  # Beijing time
+    assert "审核员" in html and "2026-11-25 13:00（北京时间）" in html  # Beijing time, the zone stated
     admin_post(client, f"/admin/audit/edit/?id={entry.id}", form_url="/admin/audit/", data={"reason": "篡改"})
     admin_post(client, "/admin/audit/delete/", form_url="/admin/audit/", data={"id": str(entry.id)})
     assert AuditLog.get_by_id(entry.id).reason == ""
     csv = client.get("/admin/audit/export/csv/").get_data(as_text=True)
-    assert "approve" in csv
+    assert "产品备案" in csv and "（北京时间）" in csv  # the manual's words (admin_app/records.py)
 
 
 def test_healthz_reports_database_and_queue(client):

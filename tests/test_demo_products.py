@@ -66,7 +66,10 @@ def test_demo_products_exist_in_every_state_and_filed_ones_are_complete(db_sessi
         assert all(link.patent.legal_status == "valid" for link in links)
         kinds = {pf.kind for pf in product.files}
         assert {"main_image", "economic_proof"} <= kinds
-        assert all(check.level == PASS for check in pre_review_checks(product))
+        # 其他 (the shipped catalogue lacks 大类 23–97) is the one thing left to the reviewer
+        assert all(check.level == PASS or "产品分类为“其他”" in str(check.message)
+                   for check in pre_review_checks(product))
+        assert product.category_id or product.category_other
         assert AuditLog.get(AuditLog.object_type == "product", AuditLog.object_id == product.id,
                             AuditLog.event == "approve").actor.username == "demo_reviewer"
     rejected = Product.get(Product.status == "rejected")

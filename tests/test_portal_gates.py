@@ -65,4 +65,5 @@ def test_the_left_menu_follows_the_manual(client, make, login):
     entries = [re.sub(r"<[^>]+>|\s+|\d+", "", e) for e in re.findall(r'(?s)<(?:a|div)[^>]*>(.*?)</(?:a|div)>', menu)]
     entries = [e for e in entries if e and e != "管理中心"]
     assert entries[:8] == ["我的首页", "用户中心", "实名认证", "资产信息", "变更单位信息", "专利信息管理",
-                           "产品备案管理", "消息中心"]
+                           "产品备案管理", "产品备案信息更新"]
+    assert "消息中心" in entries[8:]

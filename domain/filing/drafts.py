@@ -31,6 +31,7 @@ from models import (
     Product,
     ProductFile,
     ProductPatent,
+    ProductVersion,
     Unit,
     UnitPatent,
     YearlyUpdate,
@@ -282,6 +283,14 @@ class UpdateDraft(Draft):
         YearlyUpdate.update(data=data).where(YearlyUpdate.id == self.id).execute()
         return result
 
+    def reset(self, expected=None):
+        """确认无变化: the draft becomes the product's current filed data again."""
+        with db.database.atomic():
+            version = self._claim(expected)
+            data = product_snapshot(Product.get_by_id(self.obj.product_id))
+            YearlyUpdate.update(data=data).where(YearlyUpdate.id == self.id).execute()
+        return Written(version)
+
     def _write_fields(self, expected, columns):
         version = self._claim(expected)
         plain = product_fields(Product(**columns))
@@ -365,3 +374,21 @@ def open_new(unit):
             return existing
         return Product.create(unit=unit)
 
+
+
+def delete_draft(product, unit):
+    """删除: remove a draft the unit never submitted (未提交, no submitted version), with its
+    patent links and files. Owner-checked in the statement itself; raises DraftLocked when
+    the product is another unit's, was ever submitted or is no longer a draft."""
+    with db.database.atomic():
+        claimed = (Product.update({Product.version: Product.version + 1})
+                   .where(Product.id == product.id, Product.unit == unit.id, Product.status == ProductStatus.DRAFT,
+                          Product.submitted_at.is_null(),
+                          ~fn.EXISTS(ProductVersion.select(ProductVersion.id)
+                                     .where(ProductVersion.product == Product.id)))
+                   .execute())
+        if claimed != 1:
+            raise DraftLocked(product.status)
+        ProductPatent.delete().where(ProductPatent.product == product.id).execute()
+        ProductFile.delete().where(ProductFile.product == product.id).execute()
+        Product.delete().where(Product.id == product.id).execute()

@@ -52,8 +52,9 @@ QUEUE_STATES = {
 
 # Every field of a filing with the manual's label, in the form's order.
 FIELD_LABELS = {
-    "gtin": _l("商品条码"), "name": _l("产品名称"), "model": _l("规格型号"), "category": _l("产品分类"),
-    "industry": _l("产品所属行业"), "trademark": _l("商标"), "intro": _l("产品简介"),
+    "gtin": _l("商品条码"), "name": _l("产品名称"), "model": _l("规格型号"),
+    "category": _l("产品分类"), "category_other": _l("产品分类（其他）"), "industry": _l("产品所属行业"),
+    "trademark": _l("商标"), "intro": _l("产品简介"),
     "purpose": _l("备案目的"), "purpose_other": _l("其他备案目的"), "export_countries": _l("出口地"),
     "export_other": _l("其他出口地"), "first_year": _l("本产品首次生产年份"),
     **dict(filing_rules.MONEY),

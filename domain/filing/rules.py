@@ -43,6 +43,8 @@ FILE_KINDS = {
     "intro_image": _l("产品介绍图片"), "intro_video": _l("产品介绍视频"),
 }
 ALLOWED_PATENT_KINDS = ("invention", "utility", "design")
+# What the 产品分类 field holds when the unit chose 其他 (the picker's last entry).
+OTHER_CATEGORY = ("其他", "other")
 
 
 def method1_index(ip_investment, last_year_cost, k):
@@ -77,8 +79,15 @@ def clean_product_info(data):
     take("gtin", validators.gtin13, required=False)
     take("name", lambda v: _text(v, 100), label=_l("产品名称"))
     take("model", lambda v: _text(v, 100), label=_l("规格型号"))
-    take("category", lambda v: _exists(ProductCategory, v.split(" ")[0], _l("请从列表中选择产品分类")),
-         label=_l("产品分类"), choose=True)
+    values["category_other"] = ""
+    if str(data.get("category") or "").strip() in OTHER_CATEGORY:
+        # 其他: the catalogue (大类 01–22 only) does not list it; the unit types it (no code).
+        values["category"] = None
+        take("category_other", lambda v: _text(v, 100), label=_l("产品分类（其他）"))
+    else:
+        take("category", lambda v: _exists(ProductCategory, v.split(" ")[0], _l("请从列表中选择产品分类，"
+                                            "目录中没有时请选择“其他”并填写产品分类")),
+             label=_l("产品分类"), choose=True)
     take("industry", lambda v: _exists(Industry, v.split(" ")[0], _l("请从列表中选择产品所属行业")),
          label=_l("产品所属行业"), choose=True)
     take("trademark", lambda v: _text(v, 100), required=False)
@@ -185,9 +194,11 @@ def filing_rules(product):
     """Every reason the product cannot be submitted yet (empty list: it can)."""
     problems = []
     info = {f: _form_value(product, f) for f in (
-        "gtin", "name", "model", "category", "industry", "trademark", "intro", "purpose", "purpose_other",
-        "export_countries", "export_other", "first_year", *(n for n, _ in MONEY), "market_share",
+        "gtin", "name", "model", "category", "category_other", "industry", "trademark", "intro", "purpose",
+        "purpose_other", "export_countries", "export_other", "first_year", *(n for n, _ in MONEY), "market_share",
         "gross_margin", "contribution_method", "method_k", "method_explanation", "contribution_index")}
+    if product.category_other and not product.category_id:
+        info["category"] = OTHER_CATEGORY[0]
     _values, errors = clean_product_info(info)
     problems += [Problem(_l("产品信息：%(message)s", message=m), "info", name) for name, m in errors.items()]
     kinds = {pf.kind for pf in product.files}
@@ -310,6 +321,9 @@ def pre_review_checks(product, facts=None):
                 _l("产品销售额不超过单位总销售额"))
         compare(product.ip_investment, asset.ip_investment, _l("产品知识产权投入大于单位年度知识产权总投入"),
                 _l("产品知识产权投入不超过单位知识产权总投入"))
+    if product.category_other and not product.category_id:
+        checks.append(Check(WARN, _l("产品分类为“其他”：%(text)s（统计用产品分类目录中没有，请人工核对）",
+                                     text=product.category_other)))
     compare(product.last_year_net_profit, product.last_year_sales, _l("产品上年度净利润大于产品上年度销售额"),
             _l("产品净利润不超过产品销售额"))
     compare(product.last_year_export, product.last_year_sales, _l("产品上年度出口总额大于产品上年度销售额"),

@@ -314,8 +314,8 @@ def _base_of(step, current):
 
 # ---------------------------------------------------------------- step 1: 产品信息
 
-INFO_FIELDS = ("gtin", "name", "model", "category", "industry", "trademark", "intro", "purpose", "purpose_other",
-               "export_countries", "export_other", "first_year", *(n for n, _ in filing_rules.MONEY),
+INFO_FIELDS = ("gtin", "name", "model", "category", "category_other", "industry", "trademark", "intro", "purpose",
+               "purpose_other", "export_countries", "export_other", "first_year", *(n for n, _ in filing_rules.MONEY),
                "market_share", "gross_margin", "contribution_method", "method_k", "method_explanation",
                "contribution_index")
 NUMBERS = {*(n for n, _ in filing_rules.MONEY), "market_share", "gross_margin", "method_k", "contribution_index"}
@@ -329,6 +329,8 @@ def _form_texts(fields):
         value = fields.get(name)
         if name == "export_countries":
             data[name] = list(value or [])
+        elif name == "category" and not value and fields.get("category_other"):
+            data[name] = filing_rules.OTHER_CATEGORY[0]  # 其他, its text in category_other
         elif value is None or value == "":
             data[name] = ""
         elif name in ("category", "industry"):
@@ -406,6 +408,8 @@ def product_info(product_id):
         # A cleared optional field is saved cleared, too.
         good.update({k: v for k, v in values.items() if v is None and k not in errors
                      and k in data and not data.get(k, "").strip()})
+        if values.get("category_other") and "category_other" not in errors:
+            good["category"] = None  # 其他 replaces a category picked before
         sent_base = _sent_base()
 
         def differences(current):
@@ -457,7 +461,9 @@ def countries_by_pinyin():
 def category_matches(text, limit=CATEGORY_LIMIT):
     """统计用产品分类目录 entries matching a code prefix, a name keyword or pinyin initials."""
     text = (text or "").strip().split(" ")[0]
-    query = ProductCategory.select()
+    if text in filing_rules.OTHER_CATEGORY:
+        return []
+    query = ProductCategory.select().where(ProductCategory.active)
     if text:
         query = query.where(ProductCategory.code.startswith(text) | ProductCategory.name.contains(text)
                             | ProductCategory.initials.startswith(text.lower()))
@@ -732,6 +738,19 @@ def product_revoke(product_id):
                 return redirect(url_for("portal.products", tab=S.FILED))
     return render_template("portal/product_revoke.html", product=product, error=error, reason=reason), \
         (400 if error else 200)
+
+
+@bp.post("/products/<int:product_id>/delete")
+def product_delete(product_id):
+    """删除草稿: a draft never submitted (the list's button asks for confirmation first)."""
+    product = _own_product(product_id)
+    try:
+        drafts.delete_draft(product, product.unit)
+    except drafts.DraftLocked:
+        flash(_("只能删除从未提交过的草稿。"), "danger")
+        return redirect(url_for("portal.products"))
+    flash(_("草稿“%(name)s”已删除。", name=product.name or _("（未命名草稿）")), "success")
+    return redirect(url_for("portal.products", tab=S.DRAFT))
 
 
 @bp.post("/products/<int:product_id>/confirm-revocation")

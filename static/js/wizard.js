@@ -234,7 +234,16 @@
   var list = document.getElementById("category-list");
   if (category && list && list.dataset.source) {
     var pending = null;
+    var other = list.dataset.other;
+    var otherGroup = document.getElementById("category-other-group");
+    var incomplete = document.getElementById("category-incomplete");
+    // 其他: the catalogue (大类 01–22 only) does not list the product; the unit types it.
+    var syncOther = function () {
+      if (otherGroup) { otherGroup.hidden = category.value.trim() !== other; }
+    };
+    category.addEventListener("change", syncOther);
     category.addEventListener("input", function () {
+      syncOther();
       clearTimeout(pending);
       pending = setTimeout(function () {
         fetch(list.dataset.source + "?q=" + encodeURIComponent(category.value), { credentials: "same-origin" })
@@ -246,6 +255,11 @@
               option.value = row.value; option.textContent = row.label;
               list.appendChild(option);
             });
+            var last = document.createElement("option");
+            last.value = other; last.textContent = list.dataset.otherLabel;
+            list.appendChild(last);
+            // Nothing found: say plainly that the catalogue is incomplete.
+            if (incomplete) { incomplete.hidden = rows.length > 0 && category.value.trim() !== ""; }
           });
       }, 250);
     });
