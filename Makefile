@@ -8,7 +8,7 @@ FLASK  := $(BIN)/flask --app app:create_app
 # The development targets (migrate, seed, run) may use config.toml's example secrets.
 DEV    := ZLCP_DEVELOPMENT=$${ZLCP_DEVELOPMENT:-true}
 
-.PHONY: run test test-fast lint worker migrate seed translations messages lock clean help
+.PHONY: run test test-fast lint worker migrate seed translations messages lock clean help bench-load
 
 help:
 	@echo "make run     - install, migrate, load reference + demo data, serve on http://$(HOST):$(PORT)"
@@ -58,6 +58,10 @@ worker: $(VENV)/.runtime
 	$(BIN)/rq cron cron_config.py --url "$$ZLCP_REDIS_URL" & \
 	$(FLASK) zlcp worker --queue sms & \
 	$(FLASK) zlcp worker
+
+# Not part of `make test`: gunicorn + wrk over a seeded database (BENCH_ARGS="--products 10000 --seconds 5").
+bench-load: $(VENV)/.dev
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
 # Re-pin after editing requirements.in / requirements-dev.in.
 lock:

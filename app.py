@@ -13,8 +13,8 @@ import cli
 import jobs
 import public_site
 import workflows
-from domain import search, transitions
-from infra import notifications, signing
+from domain import search, statistics, transitions
+from infra import assets, notifications, signing
 from infra.extensions import (
     CSP,
     RowIdConverter,
@@ -68,10 +68,12 @@ def create_app(config=None):
     jobs.init_app(app)
     workflows.register(transitions.TRANSITIONS)
     search.init_app(app)  # the index changes with every status change (a workflows listener)
+    statistics.init_app(app)  # 统计分析 is read again after an approved change of a unit's data
 
     public_site.init_app(app)
     admin_app.init_app(app)
     cli.init_app(app)
+    assets.init_app(app)  # static files before Flask, fingerprinted; compressed answers
     trust_proxies(app)
 
     @app.get("/favicon.ico")  # asked for by browsers whatever the page says

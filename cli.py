@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -78,13 +79,30 @@ def makemigration_command(name):
 @click.option("--demo", is_flag=True, help="Also load demo accounts and demo data.")
 def seed_command(demo):
     """Load reference data (idempotent); with --demo also demo accounts and data."""
-    with db.database.connection_context():
+    with db.database.connection_context(), jobs_in_this_process():
         counts = load_reference()
         for name, n in counts.items():
             click.echo(f"  {name}: {n}")
         if demo:
             for line in load_demo():
                 click.echo(line)
+
+
+@contextmanager
+def jobs_in_this_process():
+    """Without Redis, jobs run in threads of this process. The seed writes many transactions
+    one after another, and on SQLite (one writer at a time) a delivery or document job's
+    write in between made it fail with "database is locked": here the jobs it queues run
+    in turn, after each commit, instead (with Redis they go to the workers as usual)."""
+    if jobs.mode() != "thread":
+        yield
+        return
+    configured = current_app.config.get("JOBS_MODE")
+    current_app.config["JOBS_MODE"] = "sync"
+    try:
+        yield
+    finally:
+        current_app.config["JOBS_MODE"] = configured
 
 
 @zlcp.command("reindex")

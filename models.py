@@ -8,12 +8,13 @@ each model's first status (INITIAL_STATUS); only workflows.apply() changes them.
 import json
 import secrets
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import g
+from flask import g, has_request_context
 from flask_security import RoleMixin, UserMixin
 from peewee import (
     BigIntegerField,
@@ -51,8 +52,26 @@ class Database(FlaskDB):
 db = Database()
 
 
+# The instant the demo seed writes as "now" (clock_at); None: the real clock.
+_clock = ContextVar("zlcp_clock", default=None)
+
+
 def utcnow():
-    return datetime.now(UTC).replace(tzinfo=None)
+    fixed = _clock.get()
+    return fixed if fixed is not None else datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def clock_at(moment):
+    """Inside the block utcnow() and today_shanghai() answer `moment` (naive UTC): the demo seed
+    moves its products through workflows.apply() on the days they would have moved, so every
+    time a transition writes (submitted, filed, decided, the audit row, the filing number's
+    year) is that day's. Seed only: the application never sets it."""
+    token = _clock.set(moment)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 @contextmanager
@@ -152,9 +171,15 @@ class User(BaseModel, UserMixin):
     @property
     def role_names(self):
         # Queried, not read from self.roles: Flask-Security's create_user() leaves a
-        # plain list on the instance it returns.
-        query = Role.select(Role.name).join(UserRoles).where(UserRoles.user == self.id)
-        return {r.name for r in query}
+        # plain list on the instance it returns. The request's signed-in user (loaded once per
+        # request by Flask-Login) keeps them for the request: every back-office view asks.
+        mine = has_request_context() and g.get("_login_user") is self
+        if mine and "_role_names" in self.__dict__:
+            return self.__dict__["_role_names"]
+        names = {r.name for r in Role.select(Role.name).join(UserRoles).where(UserRoles.user == self.id)}
+        if mine:
+            self.__dict__["_role_names"] = names
+        return names
 
     def has_any_role(self, *names):
         return bool(self.role_names & set(names))
@@ -800,6 +825,10 @@ class AuditLog(BaseModel):
     ip = CharField(default="", max_length=64)
     data = JSONField(null=True)
 
+    class Meta:
+        # 工作台: a reviewer's decisions of today (domain.dashboards.decisions_today)
+        indexes = ((("actor", "created_at"), False),)
+
 
 ALL_MODELS = [
     Sequence,
@@ -876,6 +905,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def today_shanghai():
+    fixed = _clock.get()
+    if fixed is not None:
+        return fixed.replace(tzinfo=UTC).astimezone(SHANGHAI).date()
     return datetime.now(SHANGHAI).date()
 
 

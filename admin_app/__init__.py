@@ -5,7 +5,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
-from admin_app import recognition, reference, reference_data, system
+from admin_app import recognition, reference, reference_data, statistics, system
 from admin_app.dashboard import StaffIndexView
 from admin_app.reviews import products, units, updates
 from infra import storage
@@ -29,4 +29,5 @@ def init_app(app):
     system.register(admin)
     reference.register(admin)
     reference_data.register(admin)
+    statistics.register(admin)
     return admin

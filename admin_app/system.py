@@ -106,7 +106,7 @@ class OutboxView(ReadOnlyView):
         index = next(i for i, flt in enumerate(self._filters) if isinstance(flt, DeliveryFilter))
         arg = f"flt0_{self.get_filter_arg(index, self._filters[index])}"
         return [(STUCK_LABEL if state == STUCK else OUTBOX_STATUS_LABELS[state], count,
-                 state in notifications.NEEDS_ATTENTION, self.get_url(".index_view", **{arg: state}))
+                 state in notifications.NEEDS_ATTENTION, self.get_url(f"{self.endpoint}.index_view", **{arg: state}))
                 for state, count in counts.items()]
 
     @action("retry", _l("重新发送"), _l("确定重新发送选中的失败通知？"))

@@ -107,8 +107,8 @@ def build(n_products, rng):
         password = hash_password(PASSWORD)
         insert(User, [{"username": f"bench{i:05d}", "email": f"bench{i:05d}@example.cn",
                        "phone": f"137{i:08d}", "password": password} for i in range(UNITS)])
-        users = dict(User.select(User.username, User.id).where(User.username.startswith("bench0"))
-                     .tuples())
+        users = dict(User.select(User.username, User.id).where(User.username.startswith("bench"),
+                                                               User.username != "bench_reviewer").tuples())
         unit_role = Role.get(Role.name == "unit")
         insert(UserRoles, [{"user": uid, "role": unit_role} for uid in users.values()])
         weights = [HEAVY.get(r[:2], 1) for r in REGIONS]

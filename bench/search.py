@@ -146,6 +146,8 @@ def main():
                     search.reindex_all()
                 if kind == "PostgreSQL":
                     db.database.execute_sql("ANALYZE")
+            else:
+                migrate_to_head()  # a kept database from before a migration
             print(f"  indexed {search.SearchDoc.select().count():,} public products, "
                   f"{Patent.select().count():,} patents")
         run(app, args.requests)
@@ -175,13 +177,21 @@ def run(app, n):
     def product(token):
         assert client.get(f"/products/{token}").status_code == 200
 
+    def home(_):
+        assert client.get("/").status_code == 200
+
+    def api(args_):
+        assert client.get("/api/v1/products?" + urlencode(args_)).status_code == 200
+
     def phone(token):
         assert client.get(f"/m/{token}").status_code == 200
 
     results = {"bare route": measure(lambda _: bare.get("/"), [0], n)}
     rows = (("/search (20 queries)", page, plain), ("raw search (same)", raw, plain),
             ("/search + filters", page, faceted), ("raw search + filters", raw, faceted),
-            ("/products/<token>", product, tokens), ("/m/<token>", phone, tokens))
+            ("/products/<token>", product, tokens), ("/m/<token>", phone, tokens), ("/ (home)", home, [0]),
+            ("/api/v1/products?q=…", api, plain), ("raw search 电池", raw, [{"q": "电池"}]),
+            ("raw search 有限公司", raw, [{"q": "有限公司"}]))
     for kept in (False, True):
         app.config["PAGE_CACHE_SECONDS"] = 300 if kept else 0
         for name, fn_, items in rows:

@@ -17,6 +17,7 @@ goes in. Delta mode (the daily legal-status file) needs only number and legal_st
 """
 
 import csv
+import io
 import json
 import unicodedata
 from dataclasses import dataclass
@@ -26,7 +27,6 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
-from psycopg2.extras import execute_values
 
 import jobs
 from infra import changes, storage, validators
@@ -127,89 +127,179 @@ def clean_row(row, delta=False):
 
 
 def import_file(path, delta=False, progress=None, total=None):
-    """Import a registry file; returns {'imported', 'changed', 'errors': [(line, msg)]}."""
+    """Import a registry file; returns {'imported', 'changed', 'errors': [(line, msg)]}.
+
+    A full file streams through clean_row() into a staging table and is upserted from there
+    in one transaction (bulk_load): a row that fails is reported by line and left out, the
+    others go in whole, and importing the same file again changes nothing. A delta file (a
+    day's legal statuses) goes in batches."""
+    if not delta:
+        errors = []
+        counted = (lambda done, t: progress(done + len(errors), t)) if progress else None  # rows read
+        result = {"imported": bulk_load(_clean_rows(read_rows(path), errors), counted, total), "changed": 0}
+        if result["imported"]:
+            changes.touch()  # product pages show patent names and legal statuses
+        result["errors"] = errors
+        return result
     errors, batch = [], []
     result = {"imported": 0, "changed": 0}
     done = 0
     for line, row in read_rows(path):
         done += 1
         try:
-            batch.append(clean_row(row, delta=delta))
+            batch.append(clean_row(row, delta=True))
         except RowError as exc:
             errors.append((line, str(exc)))
         if len(batch) >= BATCH:
-            _flush(batch, delta, result)
+            _flush(batch, result)
             batch = []
             if progress:
                 progress(done, total)
     if batch:
-        _flush(batch, delta, result)
+        _flush(batch, result)
     if progress:
         progress(done, done)
-    if result["imported"] or result["changed"]:
-        changes.touch()  # product pages show patent names and legal statuses
+    if result["changed"]:
+        changes.touch()
     result["errors"] = errors
     return result
 
 
-def _flush(rows, delta, result):
+def _clean_rows(lines, errors):
+    """(line, clean row) of every good row; a bad one goes to `errors` as (line, message)."""
+    for line, row in lines:
+        try:
+            yield line, clean_row(row)
+        except RowError as exc:
+            errors.append((line, str(exc)))
+
+
+def _flush(rows, result):
     with db.database.atomic():
-        if delta:
-            result["changed"] += _apply_statuses(rows)
-        else:
-            _upsert(rows)
+        result["changed"] += _apply_statuses(rows)
     result["imported"] += len(rows)
 
 
-UPSERT_COLUMNS = ("number", "display_number", "name", "kind", "patentees", "application_date",
-                  "grant_date", "legal_status", "expiry_date", "created_at", "updated_at")
+STAGE_CHUNK = 50_000  # rows staged per COPY / executemany (and per progress report)
+STAGE_COLUMNS = ("line", "number", "display_number", "name", "kind", "patentees", "application_date",
+                 "grant_date", "legal_status", "expiry_date")
+PATENT_COLUMNS = STAGE_COLUMNS[1:]
+
+
+def bulk_load(rows, progress=None, total=None):
+    """Upsert clean registry rows ((line, row) pairs, or rows) into patent and patentholder;
+    returns how many distinct numbers went in.
+
+    The rows are copied into temporary staging tables (COPY on PostgreSQL, executemany on
+    SQLite, STAGE_CHUNK at a time), then one INSERT … SELECT … ON CONFLICT (number) upserts
+    the patents, legal-status changes of patents some unit holds are recorded, and the
+    patentee index is rebuilt for the numbers loaded — all in one transaction, so a failure
+    leaves nothing half done. A number repeated in the input: the last row wins. Into an
+    empty register, the patentee index is built after the load instead of row by row."""
+    database = db.database
+    postgres = database.param == "%s"
+    now = utcnow()
+    with database.atomic():
+        _create_stage(postgres)
+        done, seen, repeated = 0, set(), False
+        chunk, holders = [], []
+        for item in rows:
+            line, row = item if isinstance(item, tuple) else (done + 1, item)
+            done += 1
+            key = hash(row["number"])
+            repeated = repeated or key in seen
+            seen.add(key)
+            chunk.append((line, row["number"], row["display_number"], row["name"], row["kind"],
+                          json.dumps(row["patentees"], ensure_ascii=False), row["application_date"],
+                          row["grant_date"], row["legal_status"], row["expiry_date"]))
+            holders.extend((line, name) for name in dict.fromkeys(row["patentees"]))
+            if len(chunk) >= STAGE_CHUNK:
+                _stage(postgres, chunk, holders)
+                chunk, holders = [], []
+                if progress:
+                    progress(done, total)
+        _stage(postgres, chunk, holders)
+        del seen
+        if repeated:  # keep each number's last row
+            database.execute_sql('DELETE FROM "zl_stage" WHERE "line" < (SELECT max(s2."line") FROM "zl_stage" s2 '
+                                 'WHERE s2."number" = "zl_stage"."number")')
+        loaded = _upsert_staged(postgres, now)
+        database.execute_sql('DROP TABLE "zl_stage"')
+        database.execute_sql('DROP TABLE "zl_stage_holder"')
+    if postgres and loaded >= STAGE_CHUNK:
+        database.execute_sql('ANALYZE "patent"')
+        database.execute_sql('ANALYZE "patentholder"')
+    if progress:
+        progress(done, total)
+    return loaded
+
+
+def _create_stage(postgres):
+    text, date_ = ("text", "date") if postgres else ("TEXT", "TEXT")
+    db.database.execute_sql(
+        f'CREATE TEMPORARY TABLE "zl_stage" ("line" integer, "number" {text}, "display_number" {text}, '
+        f'"name" {text}, "kind" {text}, "patentees" {text}, "application_date" {date_}, "grant_date" {date_}, '
+        f'"legal_status" {text}, "expiry_date" {date_})')
+    db.database.execute_sql(f'CREATE TEMPORARY TABLE "zl_stage_holder" ("line" integer, "name" {text})')
+
+
+def _stage(postgres, rows, holders):
+    if not rows:
+        return
+    cursor = db.database.cursor()
+    if postgres:
+        for table, columns, values in (("zl_stage", STAGE_COLUMNS, rows),
+                                       ("zl_stage_holder", ("line", "name"), holders)):
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="\n").writerows(values)  # None: an empty field, NULL
+            buf.seek(0)
+            names = ", ".join(f'"{c}"' for c in columns)
+            cursor.copy_expert(f'COPY "{table}" ({names}) FROM STDIN WITH (FORMAT csv)', buf)
+    else:
+        marks = ", ".join("?" * len(STAGE_COLUMNS))
+        cursor.executemany(f'INSERT INTO "zl_stage" VALUES ({marks})',
+                           [r[:6] + tuple(_iso(v) for v in r[6:8]) + (r[8], _iso(r[9])) for r in rows])
+        cursor.executemany('INSERT INTO "zl_stage_holder" VALUES (?, ?)', holders)
+
+
+def _upsert_staged(postgres, now):
+    """patent and patentholder from the staging tables; returns the number of patents loaded."""
+    database = db.database
+    p = database.param
+    database.execute_sql('CREATE INDEX "zl_stage_number" ON "zl_stage" ("number")')
+    existing = database.execute_sql('SELECT count(*) FROM "zl_stage" s JOIN "patent" pt ON pt."number" = s."number"'
+                                    ).fetchone()[0]
+    if existing:
+        database.execute_sql(
+            'INSERT INTO "patentstatuschange" ("patent_id", "old_status", "new_status", "seen_by_products", '
+            f'"created_at") SELECT pt."id", pt."legal_status", s."legal_status", {p}, {p} '
+            'FROM "zl_stage" s JOIN "patent" pt ON pt."number" = s."number" '
+            'WHERE pt."legal_status" <> s."legal_status" '
+            'AND EXISTS (SELECT 1 FROM "unitpatent" u WHERE u."patent_id" = pt."id")', (False, now))
+        database.execute_sql('DELETE FROM "patentholder" WHERE "patent_id" IN (SELECT pt."id" FROM "zl_stage" s '
+                             'JOIN "patent" pt ON pt."number" = s."number")')
+    columns = ", ".join(f'"{c}"' for c in PATENT_COLUMNS)
+    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in PATENT_COLUMNS[1:] + ("updated_at",))
+    cursor = database.execute_sql(
+        f'INSERT INTO "patent" ({columns}, "created_at", "updated_at") '
+        f'SELECT {", ".join("s." + c for c in columns.split(", "))}, {p}, {p} FROM "zl_stage" s WHERE true '
+        f'ON CONFLICT ("number") DO UPDATE SET {updates}', (now, now))
+    loaded = cursor.rowcount
+    rebuild = not existing and not PatentHolder.select().exists()
+    if rebuild:  # an empty register: build the patentee indexes once, after the rows are in
+        PatentHolder._schema.drop_indexes()
+    database.execute_sql(
+        'INSERT INTO "patentholder" ("patent_id", "name", "created_at") '
+        f'SELECT DISTINCT pt."id", h."name", {p} FROM "zl_stage_holder" h '
+        'JOIN "zl_stage" s ON s."line" = h."line" JOIN "patent" pt ON pt."number" = s."number"', (now,))
+    if rebuild:
+        PatentHolder._schema.create_indexes()
+    return loaded
 
 
 def _upsert(rows):
-    """Insert or update a batch of clean rows and rebuild their patentee index.
-
-    Plain executemany with one prepared statement (INSERT ... ON CONFLICT (number) DO
-    UPDATE, the same on SQLite and PostgreSQL): building a peewee query per batch cost
-    two thirds of the import time (bench/patents.py)."""
-    now = str(utcnow())
-    by_number = {r["number"]: r for r in rows}  # a file may repeat a number: the last wins
-    rows = list(by_number.values())
-    existing = {number: Patent(id=pid, number=number, legal_status=status)
-                for pid, number, status in _by_numbers("id, number, legal_status", list(by_number))}
-    _record_changes([(existing[n], by_number[n]["legal_status"]) for n in existing])
-    columns = ", ".join(f'"{c}"' for c in UPSERT_COLUMNS)
-    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in UPSERT_COLUMNS if c not in ("number", "created_at"))
-    values = [(r["number"], r["display_number"], r["name"], r["kind"],
-               json.dumps(r["patentees"], ensure_ascii=False), _iso(r["application_date"]),
-               _iso(r["grant_date"]), r["legal_status"], _iso(r["expiry_date"]), now, now) for r in rows]
-    _insert_rows(f'INSERT INTO "patent" ({columns})', values,
-                 f'ON CONFLICT ("number") DO UPDATE SET {updates}')
-    ids = dict(_by_numbers("number, id", list(by_number)))
-    if existing:
-        PatentHolder.delete().where(PatentHolder.patent.in_([p.id for p in existing.values()])).execute()
-    _insert_rows('INSERT INTO "patentholder" ("patent_id", "name", "created_at")',
-                 [(ids[r["number"]], name, now) for r in rows for name in dict.fromkeys(r["patentees"])])
-
-
-def _insert_rows(head, values, tail=""):
-    """INSERT many rows: one multi-row statement per page on PostgreSQL (psycopg2's
-    executemany is a round trip a row), executemany of a prepared statement on SQLite."""
-    if not values:
-        return
-    cursor = db.database.cursor()
-    if db.database.param == "%s":
-        execute_values(cursor, f"{head} VALUES %s {tail}", values, page_size=1000)
-    else:
-        marks = ", ".join("?" * len(values[0]))
-        cursor.executemany(f"{head} VALUES ({marks}) {tail}", values)
-
-
-def _by_numbers(columns, numbers):
-    """Rows of `patent` for these numbers, by plain SQL (a peewee IN of 1,000 values
-    cost more than the query itself)."""
-    marks = ", ".join([db.database.param] * len(numbers))
-    return db.database.execute_sql(f'SELECT {columns} FROM "patent" WHERE "number" IN ({marks})',
-                                   numbers).fetchall()
+    """Upsert a list of clean rows (the demo data's loader)."""
+    bulk_load(rows)
 
 
 def _iso(value):

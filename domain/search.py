@@ -24,13 +24,11 @@ Which products are listed, and under which public state, is domain.visibility's 
 """
 
 import io
-import operator
 import re
 import threading
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import reduce
 
 import tablib
 from flask_babel import force_locale
@@ -55,7 +53,7 @@ from peewee import (
 
 import workflows
 from domain import visibility
-from infra.changes import touch
+from infra.changes import kept, touch
 from infra.documents import spreadsheet_cell
 from infra.regions import PROVINCES, province_of
 from infra.validators import paging
@@ -141,6 +139,7 @@ class SearchDoc(Model):
     year = IntegerField(null=True)  # filing year, Asia/Shanghai
     filed_at = DateTimeField(null=True)
     document = TSVectorField(null=True)  # PostgreSQL: the text's tokens
+    sample = IntegerField(default=0)  # sample_of(product id), migration 014
 
     class Meta:
         database = db.database
@@ -194,7 +193,7 @@ def _documents(product_ids):
         row = {"product_id": p.id, "status": status, "section": section_of(p.industry_id),
                "industry": p.industry_id or "", "category": p.category_id or "",
                "province": province_of(p.unit.credit_code, p.unit.region_code), "year": year,
-               "filed_at": p.filed_at}
+               "filed_at": p.filed_at, "sample": sample_of(p.id)}
         fields = {
             "title": tokens(f"{p.name} {p.model} {p.trademark}"),
             "unit": tokens(" ".join([p.unit.name, *former.get(p.unit_id, ())])),
@@ -204,7 +203,14 @@ def _documents(product_ids):
     return docs
 
 
-DOC_COLUMNS = ("product_id", "status", "section", "industry", "category", "province", "year", "filed_at")
+DOC_COLUMNS = ("product_id", "status", "section", "industry", "category", "province", "year", "filed_at", "sample")
+SAMPLES = 16  # buckets of the `sample` column; an estimate reads the matches of one (or four)
+
+
+def sample_of(product_id):
+    """The product's sample bucket, 0–15: a hash of its id, unrelated to its year, province or
+    unit (migration 014 fills older rows with the same formula in SQL)."""
+    return (product_id * 2654435761) % 4294967296 // 268435456
 WEIGHTS = {"title": "A", "unit": "B", "body": "D"}
 
 
@@ -431,28 +437,162 @@ def public_query(q, filters):
     return visibility.listed_products().where(Product.id.in_(ids))
 
 
-def _ordered_ids(toks, filters, sort, limit, offset):
-    query = _doc_query(toks, filters).select(SearchDoc.product)
-    if toks and sort == "relevance":
-        if is_postgres():
-            rank = fn.ts_rank(SearchDoc.document, Cast(Value(_match(toks)[1]), "tsquery"))
-            query = query.order_by(rank.desc(), SearchDoc.filed_at.desc(), SearchDoc.product.desc())
-        else:
-            # bm25 needs the MATCH in its own query: rank the text matches once (materialised),
-            # then keep the filtered rows. (A filter inside the FTS query was evaluated per
-            # match: 3.6 s for a broad query with a province at 20,000 products.)
-            text = _match(toks)[1]
-            sql, params = _doc_query((), filters).select(SearchDoc.product).sql() if filters else ("", [])
-            inner = f" WHERE hits.id IN ({sql})" if filters else ""
-            cursor = db.database.execute_sql(
-                'WITH hits AS MATERIALIZED (SELECT rowid AS id, bm25("searchfts", 10.0, 4.0, 1.0) AS rank '
-                'FROM "searchfts" WHERE "searchfts" MATCH ?) '
-                f"SELECT hits.id FROM hits{inner} ORDER BY hits.rank, hits.id DESC LIMIT ? OFFSET ?",
-                [text, *params, limit, offset])
-            return [row[0] for row in cursor.fetchall()]
-    else:
-        query = query.order_by(SearchDoc.filed_at.desc(), SearchDoc.product.desc())
+EXACT_UP_TO = 2000  # a text query's counts are exact up to this many matches, estimated (约) above
+RANK_CANDIDATES = 1000  # a broad query ranks its newest this many matches; the rest follow by date
+
+
+def _match_source(toks, sample=None):
+    """(SQL, params): the facet columns of the index rows matching the text, read through the
+    text index (FTS5 / GIN); with sample, only those of the sample buckets below it."""
+    text = _match(toks)[1]
+    columns = 'd."status", d."section", d."industry", d."category", d."province", d."year"'
+    if is_postgres():
+        where = "" if sample is None else f' AND d."sample" < {int(sample)}'
+        return f'SELECT {columns} FROM "searchdoc" d WHERE d."document" @@ CAST(%s AS tsquery){where}', [text]
+    if sample is None:
+        return (f'SELECT {columns} FROM "searchfts" f JOIN "searchdoc" d ON d."product_id" = f.rowid '
+                'WHERE "searchfts" MATCH ?'), [text]
+    # The sample's rows by their index, each looked up among the text's matches.
+    return (f'SELECT {columns} FROM "searchdoc" d WHERE d."sample" < {int(sample)} AND d."product_id" IN '
+            '(SELECT rowid FROM "searchfts" WHERE "searchfts" MATCH ?)'), [text]
+
+
+def _grouping(filters, section, parent):
+    """The widths (industry code, category code) the counts are grouped at: enough to tell
+    every chosen filter and every facet value apart, and no finer."""
+    industry = str(filters.get("industry", ""))
+    width = max(2, len(industry)) if industry and not industry.isalpha() else (2 if section else 0)
+    category_width = 2 if not parent or parent == OTHER_CATEGORY else len(parent) + 2
+    return width, category_width
+
+
+def _group_rows(source, params, width, category_width, limit=None):
+    """[(status, section, industry, category, province, year, n)]: one GROUP BY over the rows
+    of source (at most limit of them)."""
+    industry = f'SUBSTR(m."industry", 1, {width})' if width else "''"
+    sql = (f'SELECT m."status", m."section", {industry}, SUBSTR(m."category", 1, {category_width}), '
+           f'm."province", m."year", COUNT(*) FROM ({source}{f" LIMIT {int(limit)}" if limit else ""}) m '
+           "GROUP BY 1, 2, 3, 4, 5, 6")
+    return [tuple(row) for row in db.database.execute_sql(sql, params).fetchall()]
+
+
+def _groups(toks, filters, section, parent):
+    """(groups, estimated): the matches of the text counted by facet values, every filter
+    left for _passes. A filter-only page counts the whole index once per public change
+    (infra.changes.kept); a text query reads at most EXACT_UP_TO + 1 of its matches, and past
+    that counts one sample bucket's (or four) and scales them up."""
+    width, category_width = _grouping(filters, section, parent)
+    if not toks:
+        source = 'SELECT "status", "section", "industry", "category", "province", "year" FROM "searchdoc"'
+        return kept(f"search-groups:{width}:{category_width}",
+                    lambda: _group_rows(source, [], width, category_width)), False
+    source, params = _match_source(toks)
+    rows = _group_rows(source, params, width, category_width, limit=EXACT_UP_TO + 1)
+    if sum(r[-1] for r in rows) <= EXACT_UP_TO:
+        return rows, False
+    for buckets in (1, 4):
+        source, params = _match_source(toks, sample=buckets)
+        rows = _group_rows(source, params, width, category_width)
+        if sum(r[-1] for r in rows) * SAMPLES // buckets >= EXACT_UP_TO * 2 or buckets == 4:
+            scale = SAMPLES // buckets
+            return [(*r[:-1], r[-1] * scale) for r in rows], True
+    raise AssertionError("unreachable")
+
+
+def _passes(name, value, group):
+    """Whether a group of index rows passes one filter (as _filter_conditions says in SQL)."""
+    status, section, industry, category, province, year, _n = group
+    if name == "status":
+        return status == value
+    if name == "industry":
+        return section == value if value.isalpha() else industry.startswith(value)
+    if name == "category":
+        return category == "" if value == OTHER_CATEGORY else category.startswith(value)
+    if name == "province":
+        return province == value
+    return year == value  # year
+
+
+def _count_by(groups, filters, position, length=None):
+    """{value: n} of one column of the groups that pass the filters."""
+    out = {}
+    for g in groups:
+        if all(_passes(k, v, g) for k, v in filters.items()):
+            value = g[position] if length is None or g[position] is None else g[position][:length]
+            out[value] = out.get(value, 0) + g[-1]
+    return out
+
+
+def _facet_counts(groups, filters, section, category_parent):
+    """{facet: {value: count}}: each facet counted under every filter but its own."""
+    others = {k: v for k, v in filters.items() if k != "category"}
+
+    def but(name):
+        return {k: v for k, v in filters.items() if k != name}
+
+    category_groups = groups
+    if category_parent:
+        category_groups = [g for g in groups if _passes("category", category_parent, g)]
+    out = {
+        "status": _count_by(groups, but("status"), 0),
+        "industry": _count_by(groups, but("industry"), 1),
+        "category": _count_by(category_groups, others, 3),
+        "province": _count_by(groups, but("province"), 4),
+        "year": _count_by(groups, but("year"), 5),
+    }
+    if section:  # the divisions of the chosen section
+        out["division"] = _count_by(groups, {**filters, "industry": section}, 2, length=2)
+    return {name: {v: n for v, n in counts.items()
+                   if n and (v not in (None, "") or (name == "category" and v == ""))}  # "": 其他
+            for name, counts in out.items()}
+
+
+def _date_ids(toks, filters, limit, offset):
+    query = (_doc_query(toks, filters).select(SearchDoc.product)
+             .order_by(SearchDoc.filed_at.desc(), SearchDoc.product.desc()))
     return [pid for (pid,) in query.limit(limit).offset(offset).tuples()]
+
+
+def _ranked_ids(toks, filters, broad, limit, offset):
+    """Ids by relevance. A narrow query (at most EXACT_UP_TO matches) ranks all its matches;
+    a broad one ranks only its newest RANK_CANDIDATES (found through the filed_at index, which
+    stops early) and lists the rest after them by date, so ts_rank never runs over tens of
+    thousands of rows; on SQLite a broad query lists its matches newest first."""
+    text = _match(toks)[1]
+    if is_postgres():
+        inner = _doc_query(toks, filters).select(SearchDoc.product, SearchDoc.document, SearchDoc.filed_at)
+        if broad:
+            inner = inner.order_by(SearchDoc.filed_at.desc(), SearchDoc.product.desc()).limit(RANK_CANDIDATES)
+        c = inner.alias("c")
+        rank = fn.ts_rank(c.c.document, Cast(Value(text), "tsquery"))
+        query = (Select([c], [c.c.product_id])
+                 .order_by(rank.desc(), c.c.filed_at.desc(), c.c.product_id.desc()).limit(limit).offset(offset))
+        return [row[0] for row in db.database.execute(query)]
+    # bm25 needs the MATCH in its own query: rank the text matches once (materialised),
+    # then keep the filtered rows. (A filter inside the FTS query was evaluated per
+    # match: 3.6 s for a broad query with a province at 20,000 products.)
+    sql, params = _doc_query((), filters).select(SearchDoc.product).sql() if filters else ("", [])
+    inner = f" WHERE hits.id IN ({sql})" if filters else ""
+    cursor = db.database.execute_sql(
+        'WITH hits AS MATERIALIZED (SELECT rowid AS id, bm25("searchfts", 10.0, 4.0, 1.0) AS rank '
+        'FROM "searchfts" WHERE "searchfts" MATCH ?) '
+        f"SELECT hits.id FROM hits{inner} ORDER BY hits.rank, hits.id DESC LIMIT ? OFFSET ?",
+        [text, *params, limit, offset])
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _ordered_ids(toks, filters, sort, limit, offset, broad=True):
+    # FTS5 cannot rank a few of its matches (each rowid probe re-reads the doclists: 20 ms), so
+    # on SQLite a broad query lists its matches newest first.
+    if not (toks and sort == "relevance") or (broad and not is_postgres()):
+        return _date_ids(toks, filters, limit, offset)
+    if not broad:
+        return _ranked_ids(toks, filters, False, limit, offset)
+    ids = _ranked_ids(toks, filters, True, limit, offset) if offset < RANK_CANDIDATES else []
+    start = max(offset, RANK_CANDIDATES)
+    if offset + limit > start:  # past the ranked candidates: the other matches by date
+        ids += _date_ids(toks, filters, offset + limit - start, start)
+    return ids
 
 
 def _products(ids):
@@ -483,6 +623,23 @@ def _products(ids):
     return out
 
 
+def api_page(q, filters, after, limit):
+    """One cursor page of the open-data API: the public products matching q and the filters
+    whose id is above `after`, in id order, at most `limit` of them, and whether more follow.
+    The same index and conditions as the search page; only the page's rows are read, each
+    with its public list fields (visibility.listing_data) in a fixed number of statements."""
+    _q, toks, valid, _messages = clean(q, filters)
+    listed = dict(_doc_query(toks, valid).select(SearchDoc.product, SearchDoc.status)
+                  .where(SearchDoc.product > after).order_by(SearchDoc.product).limit(limit + 1).tuples())
+    ids = sorted(listed)[:limit]
+    rows = {p.id: p for p in visibility.listed_products()
+            .select(Product, Unit, Industry, ProductCategory).join(Unit).switch(Product)
+            .join(Industry, JOIN.LEFT_OUTER).switch(Product).join(ProductCategory, JOIN.LEFT_OUTER)
+            .where(Product.id.in_(ids))} if ids else {}
+    products = [rows[pid] for pid in ids if pid in rows]
+    return visibility.listing_data(products, listed), len(listed) > limit, ids[-1] if ids else None
+
+
 @dataclass
 class FacetValue:
     value: str
@@ -503,48 +660,14 @@ class Results:
     filters: dict = field(default_factory=dict)
     sort: str = "relevance"
     messages: list = field(default_factory=list)
-
-
-def _facet_counts(toks, filters, section, category_parent):
-    """{facet: {value: count}} in one statement: the text matches are read once
-    (MATERIALIZED), then each facet counts them under every filter but its own. (One query
-    per facet read the matches seven times: 340 ms of a broad query's 530 on PostgreSQL.)"""
-    m = (_doc_query(toks, {}).select(SearchDoc.status, SearchDoc.section, SearchDoc.industry, SearchDoc.category,
-                                     SearchDoc.province, SearchDoc.year)
-         .cte("m", materialized=True))
-    c = m.c
-    others = {k: v for k, v in filters.items() if k != "category"}
-    specs = {
-        "status": (c.status, _filter_conditions(filters, ("status",), c)),
-        "industry": (c.section, _filter_conditions(filters, ("industry",), c)),
-        "category": (fn.SUBSTR(c.category, 1, len(category_parent) + 2),
-                     _filter_conditions(others | ({"category": category_parent} if category_parent else {}), (), c)),
-        "province": (c.province, _filter_conditions(filters, ("province",), c)),
-        "year": (c.year, _filter_conditions(filters, ("year",), c)),
-    }
-    if section:  # the divisions of the chosen section
-        specs["division"] = (fn.SUBSTR(c.industry, 1, 2),
-                             _filter_conditions({**filters, "industry": section}, (), c))
-    parts = []
-    for name, (column, conds) in specs.items():
-        count = fn.COUNT(SQL("*"))
-        if conds:
-            count = count.filter(reduce(operator.and_, conds))
-        parts.append(Select([m], [Cast(Value(name), "TEXT").alias("facet"), Cast(column, "TEXT").alias("v"),
-                                  count.alias("n")])
-                     .group_by(SQL("2")))
-    query = reduce(lambda a, b: a.union_all(b), parts).with_cte(m)
-    out = {name: {} for name in specs}
-    for name, value, n in db.database.execute(query):
-        if n and (value not in (None, "") or (name == "category" and value == "")):  # "": 其他
-            out[name][value] = n
-    return out
+    estimated: bool = False  # total and counts estimated from a sample: shown as 约 N
 
 
 def facets(toks, filters):
     """Counts per value of each filter, each ignoring its own selection (so a selected
     province still lists the others), plus the divisions of the selected industry section;
-    and the number of results (the status counts under every filter)."""
+    the number of results (the status counts under every filter); and whether they are
+    estimated (a text query with more than EXACT_UP_TO matches)."""
     out = {}
     selected = {k: str(v) for k, v in filters.items()}
     industry = selected.get("industry", "")
@@ -552,7 +675,8 @@ def facets(toks, filters):
     category = selected.get("category", "")
     # Drill down: the categories one level below the selected one (2-digit classes first).
     parent = category[:-2] if len(category) == 10 else category
-    all_counts = _facet_counts(toks, filters, section, parent)
+    groups, estimated = _groups(toks, filters, section, parent)
+    all_counts = _facet_counts(groups, filters, section, parent)
 
     counts = all_counts["status"]
     out["status"] = [FacetValue(k, str(label), counts.get(k, 0), selected.get("status") == k)
@@ -583,7 +707,19 @@ def facets(toks, filters):
     counts = all_counts["year"]
     out["year"] = [FacetValue(str(k), str(k), n, selected.get("year") == str(k))
                    for k, n in sorted(counts.items(), reverse=True)]
-    return out, total
+    if estimated:  # two significant figures: the sample says no more
+        for values in out.values():
+            for f in values:
+                f.count = about(f.count)
+        total = about(total)
+        if total < EXACT_UP_TO * 2:  # a few matches under the filters: count them (a sample may miss them)
+            total = about(_doc_query(toks, filters).limit(EXACT_UP_TO * 2).count())
+    return out, total, estimated
+
+
+def about(n):
+    """An estimate rounded to two significant figures (12,345 → 12,000)."""
+    return round(n, 2 - len(str(n))) if n >= 100 else n
 
 
 def search(q, filters, sort="relevance", page=1, per_page=20, with_facets=True):
@@ -592,14 +728,16 @@ def search(q, filters, sort="relevance", page=1, per_page=20, with_facets=True):
     q, toks, valid, messages = clean(q, filters)
     sort = sort if sort in ("relevance", "date") else "relevance"
     per_page = max(1, min(int(per_page), 100))
-    facet_values, total = facets(toks, valid) if with_facets else ({}, _doc_query(toks, valid).count())
+    facet_values, total, estimated = facets(toks, valid)
+    if not with_facets:
+        facet_values = {}
     shown = paging(page, total, per_page)
     if shown.message:
         messages.append(shown.message)
-    ids = _ordered_ids(toks, valid, sort, per_page, shown.offset) if total else []
+    ids = _ordered_ids(toks, valid, sort, per_page, shown.offset, broad=estimated) if total else []
     return Results(items=_products(ids), total=total, page=shown.number, pages=shown.pages, per_page=per_page,
                    facets=facet_values, q=q, filters=valid,
-                   sort=sort, messages=messages)
+                   sort=sort, messages=messages, estimated=estimated)
 
 
 def export_rows(q, filters, sort="relevance", limit=EXPORT_LIMIT):
@@ -655,6 +793,20 @@ def status_counts():
     """{public status: number of products} for the home page."""
     counts = dict(SearchDoc.select(SearchDoc.status, fn.COUNT(SQL("*"))).group_by(SearchDoc.status).tuples())
     return {k: counts.get(k, 0) for k in PUBLIC_STATUS_LABELS}
+
+
+@dataclass(frozen=True)
+class HomeFigures:
+    counts: dict  # {public status: number of products}
+    latest: list  # the newest public filings
+    notices: list  # the newest products in notice
+
+
+def home_figures():
+    """The home page's counts and lists, read once per public change (infra.changes.kept),
+    for anonymous and signed-in visitors alike."""
+    return kept("home", lambda: HomeFigures(status_counts(), latest(10),
+                                            latest(20, status=workflows.PublicStatus.NOTICE)))
 
 
 def latest(n=10, status=None):

@@ -20,7 +20,6 @@ from peewee import InterfaceError, OperationalError
 from domain import search, visibility
 from infra.extensions import limiter
 from infra.validators import INT_MAX
-from models import Product
 from public_site.product_pages import phone_url, product_or_404, site_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -111,8 +110,8 @@ def _limit(args):
 
 
 def filtered(args):
-    """The public products matching the request's filters (400 on a bad value). The filters
-    are search.py's (the same index and rules as 产品信息查询); here they are only checked."""
+    """(q, filters) of the request (400 on a bad value). The filters are search.py's (the same
+    index, rules and query path as 产品信息查询); here they are only checked."""
     unknown = sorted(set(args) - set(FILTERS))
     if unknown:
         raise BadRequest(_("不支持的参数：%(names)s", names="、".join(unknown)))
@@ -128,44 +127,27 @@ def filtered(args):
     q = args.get("q", "")
     if len(q) > search.MAX_QUERY:
         raise BadRequest(_("参数 q 不能超过%(n)s个字", n=search.MAX_QUERY))
-    return search.public_query(q, filters)
+    return q, filters
 
 
 # ---------------------------------------------------------------- endpoints
 
 
-def _item(product):
-    data = visibility.public_data(product)
-    return {
-        "token": data["token"],
-        "name": data["name"],
-        "model": data.get("model"),
-        "trademark": data.get("trademark"),
-        "unit_name": data["unit_name"],
-        "status": data["status"],
-        "status_label": data["status_label"],
-        "filing_number": data.get("filing_number"),
-        "filed_on": data.get("filed_on"),
-        "category": data.get("category"),
-        "industry": data.get("industry"),
-        "url": site_url("api.product", token=product.token),
-        "page_url": site_url("products_public.detail", token=product.token),
-    }
+def _item(data):
+    """A list item: the public list fields (visibility.listing_data) and its links."""
+    return {**data, "url": site_url("api.product", token=data["token"]),
+            "page_url": site_url("products_public.detail", token=data["token"])}
 
 
 @bp.get("/products")
 def products():
     args = request.args
     limit = _limit(args)
-    query = filtered(args)
+    q, filters = filtered(args)
     cursor = args.get("cursor")
-    if cursor is not None:
-        query = query.where(Product.id > decode_cursor(cursor))
-    rows = list(query.order_by(Product.id).limit(limit + 1))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return jsonify(items=[_item(p) for p in rows],
-                   next_cursor=encode_cursor(rows[-1].id) if more else None)
+    after = decode_cursor(cursor) if cursor is not None else 0
+    items, more, last = search.api_page(q, filters, after, limit)
+    return jsonify(items=[_item(data) for data in items], next_cursor=encode_cursor(last) if more else None)
 
 
 @bp.get("/products/<token>")

@@ -4,7 +4,8 @@ milliseconds each time it is rendered afresh.
 
 A page is filed under the public-data counter infra.changes.generation() (bumped in the
 transaction of every reindex and of every other public change), the Shanghai date (notices and validity dates are
-read against today), the locale and the path with its query string. A change made in this
+read against today), the locale, the path with its query string and the Accept-Encoding header (the
+body is kept compressed as sent). A change made in this
 process shows on the next request; one made in another worker shows within
 GENERATION_MAX_AGE seconds (that long a worker trusts its last reading of the counter).
 Nothing is kept for a signed-in user (the header names them), a visitor with a pending flash
@@ -47,6 +48,7 @@ ANONYMOUS_SESSION_BLOCKERS = ("_user_id", "_flashes", "lang")
 def _key(environ, locale):
     """The entry of this request's page under the current generation and date."""
     path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "") + "?" + environ.get("QUERY_STRING", "")
+    path += "|" + environ.get("HTTP_ACCEPT_ENCODING", "")  # kept as sent: compressed or not (infra/assets.py)
     digest = hashlib.sha1(path.encode("latin-1", "replace")).hexdigest()
     generation = changes.generation(max_age=GENERATION_MAX_AGE)
     return f"page:{generation}:{today_shanghai():%Y%m%d}:{locale}:{digest}"

@@ -73,8 +73,10 @@ def phone(token):
     status = view_of(product)
     if status is None:
         return render_template("public/product_phone.html", data=None), 404
-    resp = Response(render_template("public/product_phone.html", data=public_data(product, status),
-                                    status=status, **scanned_certificate(product, status)))
+    data = public_data(product, status)
+    image = thumbnail_size(main_image(product)) if data.get("has_image") else None
+    resp = Response(render_template("public/product_phone.html", data=data, status=status, image_size=image,
+                                    **scanned_certificate(product, status)))
     # Revalidated on every scan (an ETag makes that cheap): a revocation shows at once.
     resp.headers["Cache-Control"] = "no-cache"
     resp.add_etag()
@@ -141,6 +143,13 @@ def thumbnail_bytes(stored, width=THUMB_WIDTH):
     tmp.write_bytes(data)
     tmp.replace(cache)
     return data
+
+
+def thumbnail_size(stored):
+    """(width, height) of the phone page's image, written on its <img> so that nothing moves
+    when it arrives."""
+    with Image.open(io.BytesIO(thumbnail_bytes(stored))) as img:
+        return img.size
 
 
 QR_FORMATS = {"png": (documents.qr_png, "image/png"), "svg": (documents.qr_svg, "image/svg+xml")}

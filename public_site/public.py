@@ -3,12 +3,11 @@
 from flask import Blueprint, abort, render_template, request
 from flask_security import current_user
 
-from domain import search
-from infra import storage
+from domain import search, statistics
+from infra import changes, storage
 from infra.extensions import FILE_CSP, PUBLIC_CSP, talisman
 from models import Page, StoredFile
 from public_site.page_cache import cached_page
-from workflows import PublicStatus
 
 bp = Blueprint("public", __name__)
 
@@ -17,9 +16,10 @@ bp = Blueprint("public", __name__)
 @talisman(content_security_policy=PUBLIC_CSP)
 @cached_page
 def home():
-    return render_template("public/home.html", counts=search.status_counts(), latest=search.latest(10),
-                           notices=search.latest(20, status=PublicStatus.NOTICE),
-                           status_labels=search.PUBLIC_STATUS_LABELS)
+    figures = search.home_figures()  # read once per public change, not per request
+    return render_template("public/home.html", counts=figures.counts, latest=figures.latest,
+                           notices=figures.notices, status_labels=search.PUBLIC_STATUS_LABELS,
+                           summary=changes.kept("home-summary", statistics.public_summary))
 
 
 @bp.get("/pages/<slug>")

@@ -3,6 +3,7 @@
 exists is left as it is, so what demo users entered survives a second `make run`.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 from flask import current_app
@@ -14,10 +15,10 @@ from domain.patents import _upsert
 from infra import storage
 from infra.extensions import user_datastore
 from infra.validators import uscc_check_char
-from models import Patent, RegistryEntry, Unit, UnitNameHistory, User, db
+from models import Patent, RegistryEntry, Unit, UnitNameHistory, User, clock_at, db, utcnow
 from seed import demo_recognition, demo_updates
 from seed.demo_patents import generate
-from seed.demo_products import DEMO_PRODUCTS, UNITS, load_products, placeholder_png
+from seed.demo_products import DEMO_PRODUCTS, HISTORY_DAYS, UNITS, load_products, placeholder_png
 
 STAFF = (
     ("demo_reviewer", "审核员（演示）", ["reviewer"]),
@@ -65,7 +66,8 @@ def load(password, products=DEMO_PRODUCTS):
                 password=hash_password(password), roles=["unit"],
             )
             Unit.create(user=unit_user)
-            _verify_demo_unit(unit_user, reviewer)
+            with clock_at(utcnow() - timedelta(days=HISTORY_DAYS + 30)):  # verified before its first filing
+                _verify_demo_unit(unit_user, reviewer)
     if Patent.select().count() < DEMO_PATENTS:
         _load_demo_patents()
     load_products(password, count=products)

@@ -13,6 +13,7 @@ import colorsys
 import io
 import random
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from flask_security import hash_password
@@ -40,13 +41,16 @@ from models import (
     Unit,
     UnitPatent,
     User,
+    clock_at,
     db,
     last_fiscal_year,
     today_shanghai,
+    utcnow,
 )
 from seed.demo_patents import generate
 
 DEMO_PRODUCTS = 250
+HISTORY_DAYS = 730  # the demo's filings, decisions and revocations spread over the last 24 months
 DEMO_UNIT_SALES = 50000  # 万元, for demo_unit's asset info unless the unit entered its own
 SEED = 20260101
 MARKER = "demo_unit2"  # the first extra unit: when it exists the demo products are there
@@ -284,8 +288,9 @@ def load_products(password, count=DEMO_PRODUCTS):
     admin = User.get(User.username == "demo_admin")
     # All or nothing: a failed run leaves no half-made demo; notifications go out after the commit.
     with workflows.after_commit(), db.database.atomic():
-        units = [_demo_unit(spec, i, password, reviewer)
-                 for i, spec in enumerate(UNITS, start=2)]
+        with clock_at(utcnow() - timedelta(days=HISTORY_DAYS + 30)):  # verified before their first filing
+            units = [_demo_unit(spec, i, password, reviewer)
+                     for i, spec in enumerate(UNITS, start=2)]
         _registry_patents(units, rng)
         pairs = list(zip(units, UNITS))
         demo = _the_demo_unit()
@@ -363,9 +368,11 @@ def _demo_unit(spec, n, password, reviewer):
 
 
 def _asset_info(unit, sales):
-    """资产信息 of the last fiscal year and the one before (kept where the unit entered it)."""
+    """资产信息 of the last fiscal year and the ones before, back to the year before the demo's first
+    filing (kept where the unit entered it)."""
     year = last_fiscal_year()
-    for fiscal_year, scale in ((year, Decimal(1)), (year - 1, Decimal("0.88"))):
+    for fiscal_year, scale in ((year, Decimal(1)), (year - 1, Decimal("0.88")), (year - 2, Decimal("0.79")),
+                               (year - 3, Decimal("0.72"))):
         s = Decimal(sales) * scale
         figures = {"total_sales": s, "total_cost": s * Decimal("0.78"), "ip_investment": s * Decimal("0.045"),
                    "net_profit": s * Decimal("0.09"), "fixed_assets": s * Decimal("0.55"),
@@ -442,13 +449,40 @@ def _products(pairs, count, rng, reviewer, admin):
     }
     assets = {unit.id: AssetInfo.get(AssetInfo.unit == unit, AssetInfo.fiscal_year == last_fiscal_year())
               for unit, _spec in pairs}
+    timeline = Timeline(utcnow())
     for n, (i, state, template, round_) in enumerate(schedule):
         unit, spec = pairs[i]
-        product = _draft(unit, spec, template, round_, assets[unit.id], per_unit[i], rng, context)
-        if state != PS.DRAFT or n % 2 == 0:  # half the drafts stop after 产品信息
-            _attach(product, unit, template, n, rng)
-        _advance(product, state, unit, reviewer, admin, rng, context)
+        times = timeline.of(state)
+        with clock_at(times[0] - timedelta(days=1)):  # the draft, a day before it is submitted
+            product = _draft(unit, spec, template, round_, assets[unit.id], per_unit[i], rng, context)
+            if state != PS.DRAFT or n % 2 == 0:  # half the drafts stop after 产品信息
+                _attach(product, unit, template, n, rng)
+        _advance(product, state, unit, reviewer, admin, rng, context, times)
     return len(schedule)
+
+
+class Timeline:
+    """When each demo product moves: submitted at some time in the last HISTORY_DAYS (more of
+    them lately, as a pilot grows), decided 2 hours to 25 days later, a revocation asked for
+    and decided later still — never after `now`. 待审核 ones were submitted in the last two
+    weeks. Its own seeded random, so the products' other values stay what they were."""
+
+    def __init__(self, now):
+        self.now = now
+        self.rng = random.Random(SEED + 1)
+
+    def _after(self, moment, low, high):
+        return min(moment + timedelta(days=self.rng.uniform(low, high)), self.now - timedelta(minutes=5))
+
+    def of(self, state):
+        """(submitted, decided, revocation asked, revocation decided) of a product to be in `state`."""
+        if state in (PS.PENDING, PS.DRAFT):
+            submitted = self.now - timedelta(days=self.rng.uniform(0.2, 14))
+        else:
+            submitted = self.now - timedelta(days=HISTORY_DAYS * (1 - self.rng.random() ** 0.5) + 1)
+        decided = self._after(submitted, 0.08, 25)
+        asked = self._after(decided, 10, 90)
+        return submitted, decided, asked, self._after(asked, 1, 12)
 
 
 def model_of(template, round_):
@@ -520,34 +554,37 @@ def _attach(product, unit, template, n, rng):
                            file=storage.save_bytes(data, filename, ext, owner=owner))
 
 
-def _advance(product, state, unit, reviewer, admin, rng, context):
-    """Move a draft to `state` through the workflow, as its unit and the reviewer would."""
+def _advance(product, state, unit, reviewer, admin, rng, context, times):
+    """Move a draft to `state` through the workflow, as its unit and the reviewer would, each
+    step on its day of `times` (Timeline.of)."""
     if state == PS.DRAFT:
         return
+    submitted, decided, asked, revoked = times
 
-    def step(event, actor, reason=None):
+    def step(event, actor, at, reason=None):
         nonlocal product
         try:
-            product = workflows.apply(product, event, actor, reason=reason)
+            with clock_at(at):
+                product = workflows.apply(product, event, actor, reason=reason)
         except workflows.GuardFailed as exc:
             raise RuntimeError(f"demo product {product.name} {product.model}: "
                                + "；".join(str(e) for e in exc.errors)) from exc
 
-    step("submit", unit.user)
+    step("submit", unit.user, submitted)
     if state == PS.PENDING:
         return
     if state == PS.REJECTED:
-        step("reject", reviewer, reason=rng.choice(context["reasons"] or ["经济数据与证明材料不一致。"]))
+        step("reject", reviewer, decided, reason=rng.choice(context["reasons"] or ["经济数据与证明材料不一致。"]))
         return
-    step("approve", reviewer)
+    step("approve", reviewer, decided)
     if state == PS.REVOCATION_PENDING:
-        step("request_revocation", unit.user, reason=rng.choice(REVOCATION_REASONS))
+        step("request_revocation", unit.user, asked, reason=rng.choice(REVOCATION_REASONS))
     elif state == PS.REVOKED:
         if rng.random() < 0.5:
-            step("request_revocation", unit.user, reason=rng.choice(REVOCATION_REASONS))
-            step("approve_revocation", reviewer)
+            step("request_revocation", unit.user, asked, reason=rng.choice(REVOCATION_REASONS))
+            step("approve_revocation", reviewer, revoked)
         else:
-            step("admin_revoke", admin, reason=ADMIN_REVOCATION_REASON)
+            step("admin_revoke", admin, asked, reason=ADMIN_REVOCATION_REASON)
 
 
 # ---------------------------------------------------------------- values and files

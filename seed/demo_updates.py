@@ -55,8 +55,10 @@ def load():
             return ["演示信息更新：本年度信息更新开放时间已由工作人员设置且今天不在其中，未生成演示数据。"]
         products = _candidates()
         last_november = datetime.combine(date(today.year - 1, 11, 15), time(10), SHANGHAI).astimezone(UTC)
-        Product.update(filed_at=last_november.replace(tzinfo=None)).where(
-            Product.id.in_([p.id for p in products])).execute()
+        last_november = last_november.replace(tzinfo=None)
+        # those filed later than that (the demo's filings spread over two years: seed/demo_products.py)
+        Product.update(filed_at=last_november, submitted_at=last_november - timedelta(days=3)).where(
+            Product.id.in_([p.id for p in products]), Product.filed_at > last_november).execute()
         search.reindex(p.id for p in products)
         made = 0
         for product, state in zip(products, PLAN, strict=False):

@@ -43,12 +43,12 @@ def test_a_credit_code_typed_before_the_form_script_arrived_is_still_checked(pag
     make.unit_user(username="Verify02")
     sign_in(page, live_server, "Verify02", PASSWORD)
     expect(page.get_by_role("button", name="退出")).to_be_visible()
-    held = kept_back(page, "**/unit_form.js")
+    held = kept_back(page, "**/unit_form.*js")
     page.goto(f"{live_server}/portal/verification", wait_until="commit")
     code = valid_credit_code(778)
     page.get_by_label("统一社会信用代码").fill(code[:-1] + ("0" if code[-1] != "0" else "1"))
     assert held, "the form script had arrived before the typing: nothing was tried"
-    page.unroute("**/unit_form.js")
+    page.unroute("**/unit_form.*js")
     expect(page.locator("[data-registry-message]")).to_have_text("统一社会信用代码校验位不正确")
 
 
@@ -59,9 +59,9 @@ def test_a_product_intro_typed_before_the_form_script_arrived_is_counted(page, l
     product = make.complete_product(unit)
     sign_in(page, live_server, "Filer002", PASSWORD)
     expect(page.get_by_role("button", name="退出")).to_be_visible()
-    held = kept_back(page, "**/product_form.js")
+    held = kept_back(page, "**/product_form.*js")
     page.goto(f"{live_server}/portal/products/{product.id}/info", wait_until="commit")
     page.get_by_label("产品简介").fill("用于新能源汽车动力电池组的监测与保护")
     assert held, "the form script had arrived before the typing: nothing was tried"
-    page.unroute("**/product_form.js")
+    page.unroute("**/product_form.*js")
     expect(page.locator("#c-intro")).to_have_text("18/500")

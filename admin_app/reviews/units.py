@@ -28,12 +28,14 @@ from workflows import ChangeStatus, UnitStatus
 
 
 def _date_filter(query, field):
-    since = request.args.get("since", "")
-    try:
-        day = datetime.strptime(since, "%Y-%m-%d")
-    except ValueError:
-        return query
-    return query.where(field >= day - timedelta(hours=8))  # Beijing midnight in UTC
+    """since / until: Beijing dates (inclusive) of submission; a value not a date is ignored."""
+    for name in ("since", "until"):
+        try:
+            day = datetime.strptime(request.args.get(name, ""), "%Y-%m-%d") - timedelta(hours=8)  # midnight, UTC
+        except ValueError:
+            continue
+        query = query.where(field >= day) if name == "since" else query.where(field < day + timedelta(days=1))
+    return query
 
 
 class VerificationReviewView(ReviewView):

@@ -19,8 +19,6 @@ from datetime import timedelta
 from peewee import fn
 
 import workflows
-from domain.recognition.candidates import candidates
-from domain.recognition.rounds import current_round
 from infra import notifications
 from infra.calendar import CalendarUnknown, is_workday
 from models import (
@@ -185,26 +183,3 @@ def _remind_expiring(today):
                 reminded += 1
     notifications.deliver_soon(ids)
     return reminded
-
-
-# ---------------------------------------------------------------- 工作台
-
-
-def dashboard():
-    """The officer's 工作台: the current round, its candidates, the notices (and the nearest
-    end), the recognitions whose validity ends within 30 days."""
-    today = today_shanghai()
-    round_ = current_round()
-    notices = Recognition.select().where(Recognition.status == RecognitionStatus.NOTICE)
-    next_end = notices.select(fn.MIN(Recognition.notice_end)).where(Recognition.notice_end >= today).scalar()
-    return {
-        "round": round_,
-        "candidates": len(candidates(round_)) if round_ else 0,
-        "in_notice": notices.count(),
-        "next_end": next_end,
-        "next_end_days": working_days_left(next_end, today) if next_end else None,
-        "expiring": Recognition.select().where(
-            Recognition.status == RecognitionStatus.RECOGNISED,
-            Recognition.valid_until.between(today, today + timedelta(days=REMIND_DAYS_BEFORE))).count(),
-    }
-

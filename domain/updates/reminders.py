@@ -14,14 +14,17 @@ DUE_DAYS = (30, 7, 1)  # reminders before the window closes
 OPEN_STATES = (UpdateStatus.DRAFT, UpdateStatus.REJECTED)  # still to be done by the unit
 
 
+def _not_done_query(year, *fields):
+    """The due products of `year` still 未更新 or 不通过 (their `fields`)."""
+    update = YearlyUpdate.alias()
+    return (due_products(year).select(*fields)
+            .join(update, JOIN.LEFT_OUTER, on=((update.product == Product.id) & (update.year == year)))
+            .where(update.id.is_null() | update.status.in_(OPEN_STATES)))
+
+
 def _not_done(year):
     """{unit id: how many of its due products are still 未更新 or 不通过} for `year`."""
-    update = YearlyUpdate.alias()
-    rows = (due_products(year).select(Product.unit, fn.COUNT(Product.id))
-            .join(update, JOIN.LEFT_OUTER, on=((update.product == Product.id) & (update.year == year)))
-            .where(update.id.is_null() | update.status.in_(OPEN_STATES))
-            .group_by(Product.unit).tuples())
-    return dict(rows)
+    return dict(_not_done_query(year, Product.unit, fn.COUNT(Product.id)).group_by(Product.unit).tuples())
 
 
 def not_done_products(year=None):
@@ -92,4 +95,4 @@ def counts(year=None):
                      .where(YearlyUpdate.year == year).group_by(YearlyUpdate.status).tuples())
     return {"year": year, "updated": by_status.get(UpdateStatus.APPROVED, 0),
             "waiting": by_status.get(UpdateStatus.PENDING, 0),
-            "not_started": sum(_not_done(year).values())}
+            "not_started": _not_done_query(year, Product.id).count()}  # one count, not one per unit

@@ -1,0 +1,149 @@
+"""Static files served before Flask, fingerprinted and compressed; dynamic responses compressed.
+
+- `url_for('static', filename=…)` (and Flask-Admin's `admin.static`) gives a fingerprinted
+  address, `css/zlcp.<12 hex of its sha256>.css`. Such an address never changes meaning, so it
+  is sent with `Cache-Control: max-age=315360000, public, immutable`; the plain address of the
+  same file is sent with `no-cache` (revalidated by ETag / Last-Modified).
+- WhiteNoise answers both before Flask, Talisman and the page cache run. A file is prepared the
+  first time its address is built or asked for: copied under its fingerprinted name into
+  STATIC_BUILD_DIR (relative: under the instance folder) with `.gz` and `.br` beside it, which
+  WhiteNoise sends to a browser that accepts them. Names carry the content's hash, so workers
+  and restarts share the folder safely and an edited file simply gets a new name.
+- Flask-Compress compresses HTML, CSS, JS, JSON and SVG answers of Flask itself (brotli or
+  gzip, whichever the browser accepts first in our order).
+"""
+
+import gzip
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import brotli
+from flask_compress import Compress
+from werkzeug.security import safe_join
+from whitenoise import WhiteNoise
+from whitenoise.compress import Compressor
+from whitenoise.string_utils import decode_path_info
+
+HASH_LENGTH = 12
+FINGERPRINTED = re.compile(rf"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{{{HASH_LENGTH}}})(?P<ext>\.[A-Za-z0-9]+)$")
+SKIP_COMPRESS = re.compile(r"\.({})$".format("|".join(map(re.escape, Compressor.SKIP_COMPRESS_EXTENSIONS))),
+                           re.IGNORECASE)
+COMPRESS_MIMETYPES = ["text/html", "text/css", "text/plain", "text/javascript", "application/javascript",
+                      "application/json", "application/problem+json", "application/xml", "image/svg+xml",
+                      "image/x-icon", "image/vnd.microsoft.icon"]
+
+compress = Compress()
+
+
+def fingerprinted_name(filename, digest):
+    stem, dot, ext = filename.rpartition(".")
+    if not dot or "/" in ext:
+        return f"{filename}.{digest}"
+    return f"{stem}.{digest}.{ext}"
+
+
+def _write(path, data):
+    """Write atomically (another worker may be writing the same content-addressed file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+class StaticFiles(WhiteNoise):
+    """WhiteNoise over the app's static folders, preparing each file on first use."""
+
+    def __init__(self, application, folders, build_dir):
+        super().__init__(application, max_age=0, allow_all_origins=False,
+                         add_headers_function=self._headers)
+        self.folders = folders  # {url prefix "/static/": source folder}
+        self.build_dir = Path(build_dir)
+        self.immutable = set()  # fingerprinted urls
+        self.names = {}  # (source path, mtime, size) -> fingerprinted file name
+
+    def immutable_file_test(self, path, url):
+        return url in self.immutable
+
+    def _headers(self, headers, path, url):
+        if url not in self.immutable:
+            headers["Cache-Control"] = "no-cache"
+        headers["X-Content-Type-Options"] = "nosniff"
+
+    def __call__(self, environ, start_response):
+        url = decode_path_info(environ.get("PATH_INFO", ""))
+        static_file = self.files.get(url) or self._prepare_url(url)
+        if static_file is None:
+            return self.application(environ, start_response)
+        return self.serve(static_file, environ, start_response)
+
+    def fingerprint(self, prefix, filename):
+        """The fingerprinted name of a file of the folder at `prefix`, preparing it; the name
+        unchanged when there is no such file."""
+        source = safe_join(self.folders[prefix], filename)
+        if source is None or not os.path.isfile(source):
+            return filename
+        stat = os.stat(source)
+        key = (source, stat.st_mtime_ns, stat.st_size)
+        name = self.names.get(key)
+        if name is None:
+            name = self._prepare(prefix, filename, source)
+            self.names[key] = name
+        return name
+
+    def _prepare_url(self, url):
+        """A file asked for before this process built its address (another worker did)."""
+        prefix = next((p for p in self.folders if url.startswith(p)), None)
+        if prefix is None:
+            return None
+        filename = url[len(prefix):]
+        match = FINGERPRINTED.match(filename)
+        original = match["stem"] + match["ext"] if match else filename
+        name = self.fingerprint(prefix, original)
+        if name == original or (match and name != filename):
+            return None  # no such file, or an old version's address: Flask answers 404
+        return self.files.get(url)
+
+    def _prepare(self, prefix, filename, source):
+        data = Path(source).read_bytes()
+        name = fingerprinted_name(filename, hashlib.sha256(data).hexdigest()[:HASH_LENGTH])
+        built = self.build_dir / prefix.strip("/") / name
+        if not built.exists():
+            if not SKIP_COMPRESS.search(filename):
+                for suffix, packed in ((".gz", gzip.compress(data, 9, mtime=0)), (".br", brotli.compress(data))):
+                    if len(packed) < len(data) * 0.95:
+                        _write(built.with_name(built.name + suffix), packed)
+            _write(built, data)  # last: its presence says the variants are there too
+        self.immutable.add(prefix + name)
+        self.add_file_to_dictionary(prefix + name, str(built))
+        self.add_file_to_dictionary(prefix + filename, str(built))
+        return name
+
+
+def init_app(app):
+    """Serve the static folders of the app and its blueprints (Flask-Admin's) through
+    StaticFiles, have url_for build fingerprinted addresses, compress dynamic answers.
+    Call after every blueprint is registered."""
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_STREAMS", False)  # a streamed export keeps streaming
+    compress.init_app(app)
+    build_dir = Path(app.instance_path) / app.config["STATIC_BUILD_DIR"]
+    endpoints = {"static": app.static_url_path + "/"}
+    folders = {app.static_url_path + "/": app.static_folder}
+    for name, blueprint in app.blueprints.items():
+        if blueprint.static_folder and blueprint.static_url_path:
+            prefix = (blueprint.url_prefix or "") + blueprint.static_url_path + "/"
+            endpoints[f"{name}.static"] = prefix
+            folders[prefix] = blueprint.static_folder
+    static_files = StaticFiles(app.wsgi_app, folders, build_dir)
+    app.wsgi_app = static_files
+    app.extensions["zlcp_static_files"] = static_files
+
+    @app.url_defaults
+    def fingerprint(endpoint, values):
+        if endpoint in endpoints and "filename" in values:
+            values["filename"] = static_files.fingerprint(endpoints[endpoint], values["filename"])

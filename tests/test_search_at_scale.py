@@ -1,0 +1,178 @@
+"""产品信息查询 without reading every match (issue 16): a broad text query's counts are
+estimated from a sample and say 约, filter-only pages and narrow queries stay exact, a broad
+query ranks only its newest matches, the home page's figures are read once per public change,
+and an API page costs a fixed number of statements.
+
+The thresholds are lowered here (a few products stand for thousands); the code paths are the
+ones a full index takes. Runs on SQLite, and on PostgreSQL when ZLCP_TEST_DATABASE_URL is set.
+"""
+
+import re
+from contextlib import contextmanager
+
+import pytest
+
+import workflows
+from domain import search
+from models import AssetInfo, Product, Recognition, RecognitionRound, db, last_fiscal_year
+
+
+@pytest.fixture
+def file_product(make):
+    """file_product(unit=None, **fields): a product filed through submit → approve."""
+    reviewer = make.staff("reviewer")
+    units = []
+
+    def _file(unit=None, **fields):
+        if unit is None:  # a few units are enough; approving one costs more than a product
+            if len(units) < 3:
+                units.append(make.approved_unit(reviewer))
+                AssetInfo.get_or_create(unit=units[-1], fiscal_year=last_fiscal_year())
+            unit = units[len(units) - 1]
+        product = make.complete_product(unit, **fields)
+        product = workflows.apply(product, "submit", unit.user)
+        return workflows.apply(product, "approve", reviewer)
+
+    return _file
+
+
+@contextmanager
+def statements():
+    """The SQL statements run inside the block."""
+    database = getattr(db.database, "obj", db.database)
+    seen = []
+    original = database.execute_sql
+
+    def recording(sql, params=None, *args, **kwargs):
+        seen.append(sql)
+        return original(sql, params, *args, **kwargs)
+
+    database.execute_sql = recording
+    try:
+        yield seen
+    finally:
+        del database.execute_sql
+
+
+@pytest.fixture
+def small_thresholds(monkeypatch):
+    """Exact up to 4 matches; a broad query ranks its newest 3."""
+    monkeypatch.setattr(search, "EXACT_UP_TO", 4)
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 3)
+
+
+def test_a_broad_query_says_about_and_a_narrow_one_is_exact(client, file_product, small_thresholds):
+    for i in range(12):
+        file_product(name=f"动力电池{i}")
+    file_product(name="工业机器人")
+    file_product(name="焊接机器人")
+
+    broad = search.search("电池", {})
+    assert broad.estimated
+    # the matches of the sample buckets read, scaled up (1 bucket of 16, or 4 when that is thin)
+    # (or, when that says fewer than twice the threshold, the matches counted up to that)
+    matches = [p.id for p in search.public_query("电池", {})]
+    assert len(matches) > 4
+    in_sample = sum(search.sample_of(pid) < 4 for pid in matches)
+    one_bucket = sum(search.sample_of(pid) < 1 for pid in matches)
+    assert broad.total in (one_bucket * 16, in_sample * 4, 8)
+    html = client.get("/search?q=电池").get_data(as_text=True)
+    assert re.search(r"“电池”的查询结果：约[0-9,]+个产品", html)
+    assert f"共{len(matches)}个产品" not in html
+
+    narrow = search.search("机器人", {})
+    assert not narrow.estimated and narrow.total == 2
+    html = client.get("/search?q=机器人").get_data(as_text=True)
+    assert "“机器人”的查询结果：共2个产品" in html and "约" not in html.split('id="facet-status"')[1][:400]
+
+    # filter-only pages are exact whatever their size
+    everything = search.search("", {"status": "filed"})
+    assert not everything.estimated and everything.total == 14
+    assert "共14个产品" in client.get("/search?status=filed").get_data(as_text=True)
+
+
+def test_filter_only_counts_equal_what_choosing_them_gives(file_product):
+    """The counts of a page without text come from the kept groups; each must be the number
+    of results that choosing it gives, at every width of industry and category filter."""
+    rows = [("动力电池", "3841", "0101010101"), ("电池检测", "4028", "0102"), ("隔膜", "2929", "0101"),
+            ("储能柜", "3841", "0201"), ("化成设备", "3562", None)]
+    for name, industry, category in rows:
+        fields = {"name": name, "industry": industry}
+        if category:
+            fields["category"] = category
+        file_product(**fields)
+    checked = 0
+    for filters in ({}, {"industry": "C"}, {"industry": "38"}, {"industry": "3841"}, {"category": "01"},
+                    {"category": "0101"}, {"status": "filed", "industry": "C"}):
+        results = search.search("", filters)
+        assert not results.estimated
+        assert results.total == search.public_query("", filters).count(), filters
+        # (under a chosen category the category facet lists its subclasses: a drill-down, not a choice)
+        for facet in ("status", "province", "industry", "division", "year", *(() if "category" in filters
+                                                                                 else ("category",))):
+            for value in results.facets[facet]:
+                key = "industry" if facet == "division" else facet
+                expected = search.public_query("", {**filters, key: value.value}).count()
+                assert value.count == expected, (filters, facet, value.value)
+                checked += 1
+    assert checked > 30
+
+
+def test_a_broad_query_ranks_its_newest_matches_then_lists_the_rest_by_date(file_product, small_thresholds):
+    oldest = file_product(name="电池")  # the best match, but not among the newest 3
+    older = [file_product(name="储能系统", intro=f"配套电池组{i}。") for i in range(3)]
+    best_new = file_product(name="锂电池")
+    newest = [file_product(name="控制柜", intro=f"含备用电池{i}。") for i in range(2)]
+    broad = search.search("电池", {}, per_page=10)
+    assert broad.estimated
+    ids = [p.id for p in broad.items]
+    if search.is_postgres():
+        # the newest three (best_new and newest) ranked by relevance: the name match first;
+        # then the others by date, newest first, the old best match last
+        assert ids[0] == best_new.id and set(ids[1:3]) == {p.id for p in newest}
+    else:  # SQLite: a broad query lists its matches newest first
+        assert ids[:3] == [p.id for p in reversed(newest)] + [best_new.id]
+    assert ids[3:] == [p.id for p in reversed(older)] + [oldest.id]
+    # the second page continues where the first stopped
+    second = search.search("电池", {}, per_page=4, page=2)
+    assert [p.id for p in second.items] == ids[4:7]
+
+
+def test_a_narrow_query_ranks_a_name_match_before_a_newer_intro_match(file_product):
+    name_match = file_product(name="电池")
+    intro_match = file_product(name="储能系统", intro="配套电池组。")
+    results = search.search("电池", {})
+    assert not results.estimated
+    assert [p.id for p in results.items] == [name_match.id, intro_match.id]
+    assert [p.id for p in search.search("电池", {}, sort="date").items] == [intro_match.id, name_match.id]
+
+
+def test_home_figures_are_read_once_per_public_change(client, make, login, file_product):
+    unit = make.approved_unit()
+    file_product(name="动力电池管理系统")
+    login(unit.user)  # a signed-in visitor: never served by the page cache
+    assert "动力电池管理系统" in client.get("/").get_data(as_text=True)
+    with statements() as seen:
+        html = client.get("/").get_data(as_text=True)
+    assert "动力电池管理系统" in html and "<strong>1</strong>已备案" in html
+    assert not [sql for sql in seen if "searchdoc" in sql or '"product"' in sql], seen
+
+    file_product(name="电池检测设备")  # a public change: the figures are read again
+    html = client.get("/").get_data(as_text=True)
+    assert "电池检测设备" in html and "<strong>2</strong>已备案" in html
+
+
+def test_an_api_page_costs_a_fixed_number_of_statements(client, file_product):
+    products = [file_product(name=f"动力电池{i}") for i in range(21)]
+    round_ = RecognitionRound.create(year=2026, name="2026年度", filing_from="2025-01-01", filing_to="2026-12-31")
+    Recognition.create(product=products[0], round=round_, status="expired")  # shown as 已过期
+    search.reindex([products[0].id])
+    with statements() as seen:
+        body = client.get("/api/v1/products?q=电池&limit=20").get_json()
+    assert len(body["items"]) == 20 and body["next_cursor"]
+    assert len(seen) <= 10, seen
+    assert body["items"][0]["status"] == "expired" and body["items"][0]["status_label"] == "已过期"
+    assert body["items"][1]["status"] == "filed" and body["items"][1]["industry"]["name"]
+    rest = client.get(f"/api/v1/products?q=电池&limit=20&cursor={body['next_cursor']}").get_json()
+    assert [i["token"] for i in rest["items"]] == [products[-1].token] and rest["next_cursor"] is None
+    assert {i["token"] for i in body["items"]} == {p.token for p in Product.select().order_by(Product.id).limit(20)}
