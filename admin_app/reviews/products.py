@@ -34,7 +34,6 @@ from models import (
     ReasonTemplate,
     StoredFile,
     UnitPatent,
-    User,
 )
 from workflows import ProductStatus, Role
 
@@ -123,26 +122,7 @@ class ProductReviewView(ReviewView):
     def claim(self, product_id):
         """认领 / 释放 / 分配 (op = claim / release / assign)."""
         product = _product(product_id)
-        op = request.form.get("op", "")
-        try:
-            if op == "claim":
-                product_review.claim(product, current_user)
-                flash(_("已认领：%(name)s", name=product.name), "success")
-            elif op == "release":
-                product_review.release(product, current_user)
-                flash(_("已释放：%(name)s", name=product.name), "success")
-            elif op == "assign":
-                reviewer = User.get_or_none(User.id == request.form.get("reviewer", type=int))
-                product_review.assign(product, reviewer, current_user)
-                flash(_("已分配给%(who)s：%(name)s", who=reviewer.display_name, name=product.name), "success")
-            else:
-                abort(400)
-        except workflows.WorkflowError as exc:
-            flash(exc.message, "danger")
-        back = request.form.get("next", "")
-        if not back.startswith("/admin/") or back.startswith("//"):
-            back = url_for(".detail", product_id=product.id)
-        return redirect(back)
+        return self.claim_op(product, product.name, product_review, {"product_id": product.id})
 
     @expose("/<int:product_id>", methods=["GET", "POST"])
     def detail(self, product_id):

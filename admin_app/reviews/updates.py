@@ -20,7 +20,7 @@ from domain.updates import review as update_review
 from domain.updates.reminders import not_done_products
 from infra.regions import PROVINCES
 from infra.validators import paging
-from models import AssetInfo, Patent, ReasonTemplate, User, YearlyUpdate
+from models import AssetInfo, Patent, ReasonTemplate, YearlyUpdate
 from workflows import Role, UpdateStatus
 
 PAGE_SIZE = 50
@@ -100,27 +100,7 @@ class UpdateReviewView(ReviewView):
     def claim(self, update_id):
         """认领 / 释放 / 分配 (op = claim / release / assign)."""
         update = _update(update_id)
-        op = request.form.get("op", "")
-        name = update.product.name
-        try:
-            if op == "claim":
-                update_review.claim(update, current_user)
-                flash(_("已认领：%(name)s", name=name), "success")
-            elif op == "release":
-                update_review.release(update, current_user)
-                flash(_("已释放：%(name)s", name=name), "success")
-            elif op == "assign":
-                reviewer = User.get_or_none(User.id == request.form.get("reviewer", type=int))
-                update_review.assign(update, reviewer, current_user)
-                flash(_("已分配给%(who)s：%(name)s", who=reviewer.display_name, name=name), "success")
-            else:
-                abort(400)
-        except workflows.WorkflowError as exc:
-            flash(exc.message, "danger")
-        back = request.form.get("next", "")
-        if not back.startswith("/admin/") or back.startswith("//"):
-            back = url_for(".detail", update_id=update.id)
-        return redirect(back)
+        return self.claim_op(update, update.product.name, update_review, {"update_id": update.id})
 
     @expose("/<int:update_id>", methods=["GET", "POST"])
     def detail(self, update_id):

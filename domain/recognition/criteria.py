@@ -208,5 +208,6 @@ def _rule_text(values):
         value = values.get(c.key)
         if value in (None, "", False):
             continue
-        parts.append(str(c.label) if c.kind == "flag" else f"{c.label}{value}{c.unit}")
+        parts.append(str(c.label) if c.kind == "flag" else
+                     str(_l("%(criterion)s%(value)s%(unit)s", criterion=c.label, value=value, unit=c.unit)))
     return "；".join(parts)
