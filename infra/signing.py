@@ -91,7 +91,7 @@ def verify(message, signature):
         raw = from_b64url(signature)
     except (ValueError, TypeError):
         return False
-    if len(raw) != 64:
+    if len(raw) != 64 or b64url(raw) != signature:  # one spelling per signature (unused bits zero)
         return False
     try:
         _key().public_key().verify(raw, message.encode())

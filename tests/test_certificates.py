@@ -138,7 +138,13 @@ def test_signature_valid_tampered_and_lapsed(make, time_machine):
     assert not certificates.check_signature(token, {**args, "v": later}).valid  # validity stretched
     assert not certificates.check_signature(token, {**args, "c": "ZLCP2026999999"}).valid
     assert not certificates.check_signature("x" * 24, args).valid  # another product's page
-    assert not certificates.check_signature(token, {**args, "s": args["s"][:-2] + "AA"}).valid
+    sig = args["s"]
+    flipped = sig[:10] + ("B" if sig[10] != "B" else "C") + sig[11:]  # another signature of 64 bytes
+    assert not certificates.check_signature(token, {**args, "s": flipped}).valid
+    # the last character carries 4 bits and 2 unused ones: the same bytes spelt otherwise are refused
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    respelt = sig[:-1] + alphabet[alphabet.index(sig[-1]) ^ 1]
+    assert not certificates.check_signature(token, {**args, "s": respelt}).valid
     assert not certificates.check_signature(token, {**args, "s": "not base64!"}).valid
     assert not certificates.check_signature(token, {**args, "v": "20271399"}).valid
     assert certificates.check_signature(token, {}) is None
