@@ -96,7 +96,12 @@ def test_filing_journey_from_the_wizard_to_revocation(page, live_server, make, t
     dialog = page.locator("#pick-dialog")
     expect(dialog.get_by_text("一种锂电池正极材料")).to_be_visible()
     dialog.get_by_placeholder("专利名称").fill("电池")
+    # All three patents are 电池 ones, so the list looks the same before and after the search:
+    # wait until the search's list has replaced the first one, or the boxes get ticked in the
+    # list that is then replaced.
+    first_list = dialog.get_by_role("row").nth(1).element_handle()
     dialog.get_by_role("button", name="查询").click()
+    page.wait_for_function("row => !row.isConnected", arg=first_list)
     expect(dialog.get_by_role("row")).to_have_count(4)  # header + three patents
     dialog.get_by_role("checkbox").nth(0).check()
     dialog.get_by_role("checkbox").nth(1).check()
