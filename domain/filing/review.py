@@ -148,18 +148,81 @@ def state_counts():
 # ---------------------------------------------------------------- claims
 
 
-def claims_of(product_ids):
-    """{product_id: ReviewClaim (reviewer joined)} for the given products."""
-    ids = list(product_ids)
-    if not ids:
-        return {}
-    rows = (ReviewClaim.select(ReviewClaim, User).join(User)
-            .where(ReviewClaim.object_type == OBJECT_TYPE, ReviewClaim.object_id.in_(ids)))
-    return {c.object_id: c for c in rows}
+class ReviewClaims:
+    """认领 / 释放 / 分配 of one review queue: ReviewClaim rows of `object_type` for rows of
+    `model` while their status is one of `waiting`. Claims are not decisions: they write no
+    audit row (workflows names the last audit row's actor when a decision comes too late, and
+    that must be the one who decided)."""
+
+    def __init__(self, object_type, model, waiting):
+        self.object_type, self.model, self.waiting = object_type, model, tuple(waiting)
+
+    def claims_of(self, ids):
+        """{id: ReviewClaim (reviewer joined)} for the given items."""
+        ids = list(ids)
+        if not ids:
+            return {}
+        rows = (ReviewClaim.select(ReviewClaim, User).join(User)
+                .where(ReviewClaim.object_type == self.object_type, ReviewClaim.object_id.in_(ids)))
+        return {c.object_id: c for c in rows}
+
+    def claim_of(self, item):
+        return self.claims_of([item.id]).get(item.id)
+
+    def _claimable(self, item):
+        if item.status not in self.waiting:
+            raise workflows.TransitionNotAllowed(
+                _l("当前状态（%(status)s）不能认领", status=workflows.status_label(item)))
+
+    def claim(self, item, actor):
+        """认领: the actor takes an unclaimed item. Raises WorkflowError naming the holder."""
+        if not _is_reviewer(actor):
+            raise workflows.PermissionDenied(_l("您没有权限执行此操作"))
+        self._claimable(item)
+        held = self.claim_of(item)
+        if held is None:
+            try:
+                with db.database.atomic():
+                    ReviewClaim.create(object_type=self.object_type, object_id=item.id, reviewer=actor)
+                return
+            except IntegrityError:  # claimed by someone else in the meantime
+                held = self.claim_of(item)
+        if held is not None and held.reviewer_id != actor.id:
+            raise workflows.AlreadyDecided(_l("该事项已由%(who)s认领", who=held.reviewer.display_name))
+
+    def release(self, item, actor):
+        """释放: the holder (or an administrator) gives the item back to the queue."""
+        with db.database.atomic():
+            held = self.claim_of(item)
+            if held is None:
+                return
+            if held.reviewer_id != actor.id and not actor.has_any_role(workflows.Role.ADMIN):
+                raise workflows.PermissionDenied(
+                    _l("该事项已由%(who)s认领，只有认领人可以释放", who=held.reviewer.display_name))
+            held.delete_instance()
+
+    def assign(self, item, reviewer, actor):
+        """分配: give the item to a reviewer (replacing any earlier claim)."""
+        if not (_is_reviewer(actor) or actor.has_any_role(workflows.Role.ADMIN)):
+            raise workflows.PermissionDenied(_l("您没有权限执行此操作"))
+        if reviewer is None or not reviewer.active or not _is_reviewer(reviewer):
+            raise workflows.GuardFailed(_l("请选择审核员"))
+        self._claimable(item)
+        with db.database.atomic():
+            ReviewClaim.delete().where(ReviewClaim.object_type == self.object_type,
+                                       ReviewClaim.object_id == item.id).execute()
+            ReviewClaim.create(object_type=self.object_type, object_id=item.id, reviewer=reviewer)
+
+    def release_decided(self, ids):
+        """Drop the claims of items that have left the review states."""
+        ids = list(ids)
+        waiting = self.model.select(self.model.id).where(self.model.id.in_(ids), self.model.status.in_(self.waiting))
+        ReviewClaim.delete().where(ReviewClaim.object_type == self.object_type, ReviewClaim.object_id.in_(ids),
+                                   ReviewClaim.object_id.not_in(waiting)).execute()
 
 
-def claim_of(product):
-    return claims_of([product.id]).get(product.id)
+def _is_reviewer(user):
+    return user.has_any_role(workflows.Role.REVIEWER)
 
 
 def reviewers():
@@ -169,69 +232,10 @@ def reviewers():
                 .order_by(User.full_name, User.username))
 
 
-def _is_reviewer(user):
-    return user.has_any_role(workflows.Role.REVIEWER)
 
-
-# Claims are not decisions: they write no audit row (workflows names the last audit row's
-# actor when a decision comes too late, and that must be the one who decided).
-
-
-def _claimable(product):
-    if product.status not in (ProductStatus.PENDING, ProductStatus.REVOCATION_PENDING):
-        raise workflows.TransitionNotAllowed(
-            _l("当前状态（%(status)s）不能认领", status=workflows.status_label(product)))
-
-
-def claim(product, actor):
-    """认领: the actor takes an unclaimed item. Raises WorkflowError naming the holder."""
-    if not _is_reviewer(actor):
-        raise workflows.PermissionDenied(_l("您没有权限执行此操作"))
-    _claimable(product)
-    held = claim_of(product)
-    if held is None:
-        try:
-            with db.database.atomic():
-                ReviewClaim.create(object_type=OBJECT_TYPE, object_id=product.id, reviewer=actor)
-            return
-        except IntegrityError:  # claimed by someone else in the meantime
-            held = claim_of(product)
-    if held is not None and held.reviewer_id != actor.id:
-        raise workflows.AlreadyDecided(_l("该事项已由%(who)s认领", who=held.reviewer.display_name))
-
-
-def release(product, actor):
-    """释放: the holder (or an administrator) gives the item back to the queue."""
-    with db.database.atomic():
-        held = claim_of(product)
-        if held is None:
-            return
-        if held.reviewer_id != actor.id and not actor.has_any_role(workflows.Role.ADMIN):
-            raise workflows.PermissionDenied(
-                _l("该事项已由%(who)s认领，只有认领人可以释放", who=held.reviewer.display_name))
-        held.delete_instance()
-
-
-def assign(product, reviewer, actor):
-    """分配: give the item to a reviewer (replacing any earlier claim)."""
-    if not (_is_reviewer(actor) or actor.has_any_role(workflows.Role.ADMIN)):
-        raise workflows.PermissionDenied(_l("您没有权限执行此操作"))
-    if reviewer is None or not reviewer.active or not _is_reviewer(reviewer):
-        raise workflows.GuardFailed(_l("请选择审核员"))
-    _claimable(product)
-    with db.database.atomic():
-        ReviewClaim.delete().where(ReviewClaim.object_type == OBJECT_TYPE,
-                                   ReviewClaim.object_id == product.id).execute()
-        ReviewClaim.create(object_type=OBJECT_TYPE, object_id=product.id, reviewer=reviewer)
-
-
-def release_decided(product_ids):
-    """Drop the claims of items that have left the review states."""
-    ids = list(product_ids)
-    waiting = Product.select(Product.id).where(
-        Product.id.in_(ids), Product.status.in_([ProductStatus.PENDING, ProductStatus.REVOCATION_PENDING]))
-    ReviewClaim.delete().where(ReviewClaim.object_type == OBJECT_TYPE, ReviewClaim.object_id.in_(ids),
-                               ReviewClaim.object_id.not_in(waiting)).execute()
+CLAIMS = ReviewClaims(OBJECT_TYPE, Product, (ProductStatus.PENDING, ProductStatus.REVOCATION_PENDING))
+claims_of, claim_of = CLAIMS.claims_of, CLAIMS.claim_of
+claim, release, assign, release_decided = CLAIMS.claim, CLAIMS.release, CLAIMS.assign, CLAIMS.release_decided
 
 
 # ---------------------------------------------------------------- bulk approval

@@ -10,7 +10,6 @@ from domain.filing import drafts
 from domain.filing.snapshots import product_snapshot
 from domain.updates import LOCKED_FIELDS, due_products, update_of, window_state
 from models import Product, ProductVersion, YearlyUpdate, db
-from workflows import UpdateStatus
 
 
 class NotOpen(workflows.WorkflowError):
@@ -44,7 +43,7 @@ def open_update(product):
         raise NotOpen(NOT_DUE)
     try:
         with db.database.atomic():
-            return YearlyUpdate.create(product=product, year=state.year, status=UpdateStatus.DRAFT,
+            return YearlyUpdate.create(product=product, year=state.year,
                                        data=product_snapshot(product), base_version=_latest_version(product))
     except IntegrityError:
         return update_of(product, state.year)

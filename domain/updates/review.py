@@ -6,14 +6,13 @@ from collections import namedtuple
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError
 
 import workflows
 from domain import search
 from domain.filing import review as product_review
 from domain.filing import rules as filing_rules
 from domain.updates import filed_data, pre_review_checks
-from models import Patent, Product, ProductVersion, ReviewClaim, Unit, User, YearlyUpdate, count_by, db
+from models import Patent, Product, ProductVersion, Unit, User, YearlyUpdate, count_by, db
 from workflows import UpdateStatus
 
 OBJECT_TYPE = "update"  # ReviewClaim.object_type of yearly updates
@@ -75,70 +74,9 @@ def unchanged(update, base=None):
 # ---------------------------------------------------------------- claims
 
 
-def claims_of(update_ids):
-    ids = list(update_ids)
-    if not ids:
-        return {}
-    rows = (ReviewClaim.select(ReviewClaim, User).join(User)
-            .where(ReviewClaim.object_type == OBJECT_TYPE, ReviewClaim.object_id.in_(ids)))
-    return {c.object_id: c for c in rows}
-
-
-def claim_of(update):
-    return claims_of([update.id]).get(update.id)
-
-
-def _pending(update):
-    if update.status != UpdateStatus.PENDING:
-        raise workflows.TransitionNotAllowed(
-            _l("当前状态（%(status)s）不能认领", status=workflows.status_label(update)))
-
-
-def claim(update, actor):
-    """认领: the actor takes an unclaimed update; WorkflowError names the holder."""
-    if not actor.has_any_role(workflows.Role.REVIEWER):
-        raise workflows.PermissionDenied(_l("您没有权限执行此操作"))
-    _pending(update)
-    held = claim_of(update)
-    if held is None:
-        try:
-            with db.database.atomic():
-                ReviewClaim.create(object_type=OBJECT_TYPE, object_id=update.id, reviewer=actor)
-            return
-        except IntegrityError:
-            held = claim_of(update)
-    if held is not None and held.reviewer_id != actor.id:
-        raise workflows.AlreadyDecided(_l("该事项已由%(who)s认领", who=held.reviewer.display_name))
-
-
-def release(update, actor):
-    with db.database.atomic():
-        held = claim_of(update)
-        if held is None:
-            return
-        if held.reviewer_id != actor.id and not actor.has_any_role(workflows.Role.ADMIN):
-            raise workflows.PermissionDenied(
-                _l("该事项已由%(who)s认领，只有认领人可以释放", who=held.reviewer.display_name))
-        held.delete_instance()
-
-
-def assign(update, reviewer, actor):
-    if not actor.has_any_role(workflows.Role.REVIEWER, workflows.Role.ADMIN):
-        raise workflows.PermissionDenied(_l("您没有权限执行此操作"))
-    if reviewer is None or not reviewer.active or not reviewer.has_any_role(workflows.Role.REVIEWER):
-        raise workflows.GuardFailed(_l("请选择审核员"))
-    _pending(update)
-    with db.database.atomic():
-        ReviewClaim.delete().where(ReviewClaim.object_type == OBJECT_TYPE, ReviewClaim.object_id == update.id).execute()
-        ReviewClaim.create(object_type=OBJECT_TYPE, object_id=update.id, reviewer=reviewer)
-
-
-def release_decided(update_ids):
-    ids = list(update_ids)
-    waiting = YearlyUpdate.select(YearlyUpdate.id).where(YearlyUpdate.id.in_(ids),
-                                                         YearlyUpdate.status == UpdateStatus.PENDING)
-    ReviewClaim.delete().where(ReviewClaim.object_type == OBJECT_TYPE, ReviewClaim.object_id.in_(ids),
-                               ReviewClaim.object_id.not_in(waiting)).execute()
+CLAIMS = product_review.ReviewClaims(OBJECT_TYPE, YearlyUpdate, (UpdateStatus.PENDING,))
+claims_of, claim_of = CLAIMS.claims_of, CLAIMS.claim_of
+claim, release, assign, release_decided = CLAIMS.claim, CLAIMS.release, CLAIMS.assign, CLAIMS.release_decided
 
 
 # ---------------------------------------------------------------- bulk 通过

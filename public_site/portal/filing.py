@@ -305,7 +305,7 @@ def _base_of(step, current):
     """A step's stored values as its page holds them (snapshot shape in): step 1's fields as
     form text, step 2's flags by patent, step 3's two boxes."""
     if step == "info":
-        return _form_texts(current["fields"])
+        return form_texts(current["fields"])
     if step == "patents":
         return {str(e["patent_id"]): {k: e[k] for k in ("public", "core", "litigated", "case_number")}
                 for e in current["patents"]}
@@ -321,7 +321,7 @@ INFO_FIELDS = ("gtin", "name", "model", "category", "category_other", "industry"
 NUMBERS = {*(n for n, _ in filing_rules.MONEY), "market_share", "gross_margin", "method_k", "contribution_index"}
 
 
-def _form_texts(fields):
+def form_texts(fields):
     """Step 1's fields (JSON-ready values, as product_fields gives them) as the form shows
     them: text, a code with its name, the list of country codes."""
     data = {}
@@ -345,7 +345,7 @@ def _form_texts(fields):
 
 
 def _info_form(product):
-    return _form_texts(product_fields(product))
+    return form_texts(product_fields(product))
 
 
 def _shown(name, text):
@@ -374,7 +374,7 @@ def _info_differences(data, values, errors, fields, base):
     this page sent (the cleaned values compared, or the text of a field either side has
     wrong) — except a field still as this page was showing it (`base`): only this page
     changed that one."""
-    theirs_form = _form_texts(fields)
+    theirs_form = form_texts(fields)
     theirs_values, theirs_errors = filing_rules.clean_product_info(theirs_form)
     differing = {}
     for name in INFO_FIELDS:
@@ -624,6 +624,12 @@ def product_patents_link(product_id):
         written = drafts.ProductDraft(product).link_patents(wanted)
     except drafts.DraftLocked as exc:
         abort(409, description=exc.message)
+    flash_linked(written)
+    return redirect(url_for("portal.product_patents", product_id=product.id))
+
+
+def flash_linked(written):
+    """What 关联 did (drafts' LinkResult): linked, refused as lapsed, refused as not the unit's."""
     if written.refused:
         flash(_("以下专利已失效，不能关联：%(numbers)s", numbers="、".join(written.refused)), "danger")
     if written.not_held:
@@ -631,9 +637,8 @@ def product_patents_link(product_id):
                 numbers="、".join(written.not_held)), "danger")
     if written.count:
         flash(_("已关联%(n)s项专利，请标记是否公开、核心专利和涉诉专利。", n=written.count), "success")
-    elif not written.refused:
+    elif not written.refused and not written.not_held:
         flash(_("请勾选要关联的专利。"), "warning")
-    return redirect(url_for("portal.product_patents", product_id=product.id))
 
 
 # ---------------------------------------------------------------- step 3: 证明材料, 提交审核

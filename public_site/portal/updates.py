@@ -29,9 +29,10 @@ from public_site.portal.filing import (
     INFO_FIELDS,
     STEP_UPLOADS,
     UPLOADS,
-    _form_texts,
     category_matches,
     countries_by_pinyin,
+    flash_linked,
+    form_texts,
 )
 
 U = workflows.UpdateStatus
@@ -223,7 +224,7 @@ def update_info(update_id):
     """Step 1: 产品信息 — the locked fields shown, the others editable, images."""
     update = _own_update(update_id)
     data = drafts.UpdateDraft(update).current()
-    stored = _form_texts(data["fields"])
+    stored = form_texts(data["fields"])
     form, errors = stored, {}
     if request.method == "POST":
         if not _editable(update):
@@ -319,15 +320,7 @@ def update_patents_link(update_id):
         written = drafts.UpdateDraft(update).link_patents(wanted)
     except drafts.DraftError as exc:
         abort(409, description=exc.message)
-    if written.refused:
-        flash(_("以下专利已失效，不能关联：%(numbers)s", numbers="、".join(written.refused)), "danger")
-    if written.not_held:
-        flash(_("以下专利不能作为本单位持有或被许可的专利关联，请在专利信息管理中核对：%(numbers)s",
-                numbers="、".join(written.not_held)), "danger")
-    if written.count:
-        flash(_("已关联%(n)s项专利，请标记是否公开、核心专利和涉诉专利。", n=written.count), "success")
-    elif not written.refused and not written.not_held:
-        flash(_("请勾选要关联的专利。"), "warning")
+    flash_linked(written)
     return redirect(url_for("portal.update_patents", update_id=update.id))
 
 
