@@ -763,11 +763,23 @@ class Objection(BaseModel):
     handler = ForeignKeyField(User, null=True, on_delete="SET NULL")
     ip = CharField(default="", max_length=64)
     decided_at = DateTimeField(null=True)
+    # 处理期限: OBJECTION_WORKING_DAYS working days from the Beijing day received (holiday table).
+    deadline = DateField(null=True)
+    # The same person, product and text sent again is linked to this row, not filed twice.
+    fingerprint = CharField(default="", max_length=64, index=True)
+    repeats = IntegerField(default=0)
+    # 请单位说明: the handler's request, the day the reply is due, and the unit's reply.
+    reply_request = TextField(default="")
+    reply_requested_at = DateTimeField(null=True)
+    reply_due = DateField(null=True)
+    reply = TextField(default="")
+    replied_at = DateTimeField(null=True)
 
 
 class ObjectionFile(BaseModel):
     objection = ForeignKeyField(Objection, backref="files", on_delete="CASCADE")
     file = ForeignKeyField(StoredFile, on_delete="CASCADE")
+    kind = CharField(default="objector", max_length=10)  # objector: with the objection; unit: the reply
 
 
 # ---------------------------------------------------------------- notifications, audit

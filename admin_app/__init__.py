@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from admin_app import recognition, reference, reference_data, statistics, system
 from admin_app.dashboard import StaffIndexView
-from admin_app.reviews import products, units, updates
+from admin_app.reviews import objections, products, units, updates
 from infra import storage
 from workflows import TEMPLATE_GLOBALS
 
@@ -25,6 +25,7 @@ def init_app(app):
     units.register(admin)
     products.register(admin)
     updates.register(admin)
+    objections.register(admin)
     recognition.register(admin)
     system.register(admin)
     reference.register(admin)

@@ -18,6 +18,7 @@ OBJECT_TYPES = {
 OTHER_EVENTS = {
     "create_staff": _l("新建工作人员账号"), "edit_staff": _l("修改工作人员账号"),
     "credit_code_conflict": _l("统一社会信用代码冲突"),
+    "reply_requested": _l("请单位说明"), "unit_replied": _l("单位已说明"), "contacts_viewed": _l("查看联系方式"),
 }
 
 CHANNELS = {"sms": _l("短信"), "email": _l("邮件"), "inbox": _l("站内消息")}
@@ -36,6 +37,7 @@ TEMPLATES = {
     "recognition_expiring": _l("认定即将到期提醒"), "recognition_expired": _l("认定已到期"),
     "calendar_missing": _l("节假日安排未录入提醒"), "objection_received": _l("收到公众异议"),
     "objection_upheld": _l("异议成立"), "objection_dismissed": _l("异议不成立"),
+    "objection_reply_requested": _l("请单位说明异议"), "objection_unit_replied": _l("单位已说明异议"),
 }
 
 

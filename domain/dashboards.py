@@ -10,6 +10,7 @@ from peewee import JOIN, Case, fn
 from redis.exceptions import RedisError
 
 import jobs
+from domain import objections
 from domain.recognition.notices import working_days_left
 from domain.recognition.rounds import current_round
 from domain.statistics import utc_start_of
@@ -141,8 +142,8 @@ class OpenObjection:
 
 
 def open_objections():
-    """异议 being handled (受理 / 处理中), oldest first, each with its deadline: 15 working days
-    counted from the Beijing day it was received."""
+    """异议 being handled (受理 / 处理中), oldest first, each with its deadline: the one stored at
+    receipt, else OBJECTION_WORKING_DAYS counted from the Beijing day it was received."""
     today = today_shanghai()
     rows = []
     query = (Objection.select(Objection, User).join(User, JOIN.LEFT_OUTER, on=(Objection.handler == User.id))
@@ -151,10 +152,7 @@ def open_objections():
     with calendar.remembered():
         for objection in query:
             received = (objection.created_at + timedelta(hours=8)).date()
-            try:
-                deadline = calendar.add_working_days(received, OBJECTION_WORKING_DAYS)
-            except CalendarUnknown:
-                deadline = None
+            deadline = objection.deadline or objections.deadline_for(received)
             rows.append(OpenObjection(objection, received, deadline, deadline is not None and deadline < today))
     return rows
 

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from peewee import SQL, Case, PostgresqlDatabase, fn
 
 import workflows
+from domain.objections.intake import fill_missing_deadlines
 from domain.search import SearchDoc
 from infra import calendar, changes, documents, notifications
 from infra.regions import PROVINCES
@@ -50,7 +51,9 @@ def administrators():
 
 def remind_calendar_missing():
     """Daily job: tell every administrator which years' holiday arrangement is missing, at most
-    once a Beijing day each (a second run, or a second worker, finds the day's reminder there)."""
+    once a Beijing day each (a second run, or a second worker, finds the day's reminder there).
+    Objections received before a year's arrangement was entered get their 处理期限 once it is."""
+    fill_missing_deadlines()
     years = calendar_missing()
     if not years:
         return {"queued": 0}

@@ -34,7 +34,7 @@ STUCK = "stuck"  # not a state: rows that should have gone out and have not (stu
 NEEDS_ATTENTION = (STUCK, OutboxStatus.FAILED)  # of delivery_summary(): shown as problems
 
 # One template per event. `to` names who receives it: "unit" (the unit account's phone
-# and message centre, and its e-mail for EMAIL), "objector" (the objection's e-mail) or
+# and message centre, and its e-mail for EMAIL), "objector" (the objection's phone and e-mail) or
 # "staff" (back-office accounts: e-mail, and a 站内消息 kept for the record).
 TEMPLATES = {
     "sms_code": {
@@ -190,19 +190,34 @@ TEMPLATES = {
                    "中录入放假和调休上班日期，并在“已录入节假日年份”中登记该年；录入前，公示期涉及该年的产品无法开始公示。"),
     },
     "objection_received": {
-        "channels": (EMAIL,),
+        "channels": (SMS, EMAIL),
         "to": "objector",
         "title": _l("异议已受理"),
-        "text": _l("您对“%(product)s”提出的异议已受理，受理编号%(tracking_number)s。"),
+        "text": _l("您对“%(product)s”提出的异议已受理，受理编号%(tracking_number)s，处理期限%(deadline)s。"
+                   "处理结果将通过短信和邮件告知，也可凭受理编号和手机号或邮箱在平台“异议查询”中查看。"),
+    },
+    "objection_reply_requested": {
+        "channels": (SMS, INBOX),
+        "to": "unit",
+        "title": _l("请对公众异议作出说明"),
+        "text": _l("您的产品“%(product)s”收到公众异议（受理编号%(tracking_number)s），请于%(due)s前登录平台"
+                   "在“专利密集型产品认定管理”中查看并作出说明。"),
+    },
+    "objection_unit_replied": {
+        "channels": (EMAIL, INBOX),
+        "to": "staff",
+        "title": _l("单位已对异议作出说明"),
+        "text": _l("%(unit)s已对产品“%(product)s”的异议（受理编号%(tracking_number)s）作出说明，"
+                   "请在管理后台“异议处理”中查看。"),
     },
     "objection_upheld": {
-        "channels": (EMAIL,),
+        "channels": (SMS, EMAIL),
         "to": "objector",
         "title": _l("异议处理结果：异议成立"),
         "text": _l("您提出的异议（受理编号%(tracking_number)s）经核查异议成立：%(reason)s"),
     },
     "objection_dismissed": {
-        "channels": (EMAIL,),
+        "channels": (SMS, EMAIL),
         "to": "objector",
         "title": _l("异议处理结果：异议不成立"),
         "text": _l("您提出的异议（受理编号%(tracking_number)s）经核查异议不成立：%(reason)s"),
@@ -253,6 +268,8 @@ def payload_for(obj, reason=""):
     elif isinstance(obj, Objection):
         product = obj.recognition.product
         values["tracking_number"] = obj.tracking_number
+        values["deadline"] = obj.deadline.isoformat() if obj.deadline else _undecided_deadline()
+        values["link"] = f"/portal/objections/{obj.id}"  # the unit's 站内消息 opens its page
     if isinstance(obj, Recognition):
         values["notice_end"] = obj.notice_end.isoformat() if obj.notice_end else ""
         values["certificate_number"] = obj.certificate_number or ""
@@ -263,12 +280,18 @@ def payload_for(obj, reason=""):
     return values
 
 
+def _undecided_deadline():
+    """An objection's 处理期限 while the holiday arrangement it reaches is not entered."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return _("待节假日安排公布后确定")
+
+
 def queue_event(template, obj, reason=""):
     """Outbox rows for a workflow event on obj (called by workflows.apply)."""
     spec = TEMPLATES[template]
     payload = payload_for(obj, reason)
     if spec["to"] == "objector":
-        ids = queue(template, email=obj.email, payload=payload)
+        ids = queue(template, phone=obj.phone, email=obj.email, payload=payload)
         ids += _copy_to_unit(template, obj, payload)
         return ids
     user = unit_of_obj(obj).user

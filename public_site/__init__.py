@@ -13,9 +13,10 @@ from flask_wtf.csrf import CSRFError
 from domain import units
 from infra import notifications
 from models import shanghai_time
-from public_site import api, auth, openapi, page_cache, product_pages, public, search_pages, verify  # noqa: F401
+from public_site import api, auth, objections, openapi, page_cache, product_pages, public, search_pages, verify  # noqa: F401
 from public_site.portal import base as portal
 from public_site.portal import filing, messages, patents, recognition, updates, verification  # noqa: F401
+from public_site.portal import objections as portal_objections  # noqa: F401
 from workflows import TEMPLATE_GLOBALS
 
 # code: (title, message, offer 返回上一页). CSRF failures are a 400 of their own.
@@ -53,6 +54,7 @@ def init_app(app):
     app.register_blueprint(product_pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(verify.bp)
+    app.register_blueprint(objections.bp)
     page_cache.init_app(app)
 
     @app.context_processor

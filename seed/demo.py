@@ -16,7 +16,7 @@ from infra import storage
 from infra.extensions import user_datastore
 from infra.validators import uscc_check_char
 from models import Patent, RegistryEntry, Unit, UnitNameHistory, User, clock_at, db, utcnow
-from seed import demo_recognition, demo_updates
+from seed import demo_objections, demo_recognition, demo_updates
 from seed.demo_patents import generate
 from seed.demo_products import DEMO_PRODUCTS, HISTORY_DAYS, UNITS, load_products, placeholder_png
 
@@ -72,6 +72,7 @@ def load(password, products=DEMO_PRODUCTS):
         _load_demo_patents()
     load_products(password, count=products)
     lines += demo_recognition.load()
+    lines += demo_objections.load()
     lines += demo_updates.load()
     site = current_app.config["SITE_URL"].rstrip("/")
     lines.append(f"演示账号（密码均为 {password}，可用 ZLCP_DEMO_PASSWORD 修改）：")

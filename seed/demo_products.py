@@ -543,12 +543,12 @@ def _attach(product, unit, template, n, rng):
     files = [("main_image", *_picture(product.name, n, "jpg" if n % 3 == 0 else "png"))]
     if rng.random() < 0.3:
         files.append(("other_image", *_picture(product.name, n + 7, "png")))
-    files.append(("economic_proof", _pdf(f"Economic benefit proof {product.model} FY{last_fiscal_year()}"),
+    files.append(("economic_proof", demo_pdf(f"Economic benefit proof {product.model} FY{last_fiscal_year()}"),
                   "经济效益证明.pdf", "pdf"))
     if product.special_industry:
-        files.append(("production_licence", _pdf(f"Production licence {product.model}"), "生产许可证.pdf", "pdf"))
+        files.append(("production_licence", demo_pdf(f"Production licence {product.model}"), "生产许可证.pdf", "pdf"))
     if product.compulsory_cert:
-        files.append(("certification", _pdf(f"CCC certificate {product.model}"), "强制性产品认证证书.pdf", "pdf"))
+        files.append(("certification", demo_pdf(f"CCC certificate {product.model}"), "强制性产品认证证书.pdf", "pdf"))
     for sort, (kind, data, filename, ext) in enumerate(files):
         ProductFile.create(product=product, kind=kind, sort=sort,
                            file=storage.save_bytes(data, filename, ext, owner=owner))
@@ -660,10 +660,14 @@ def _picture(name, n, ext):
     return buf.getvalue(), f"{name}.{ext}", ext
 
 
-def _pdf(text):
+def demo_pdf(text):
     """A one-page PDF saying `text` (ASCII): a valid file with its cross-reference table."""
     text = text.encode("ascii", "replace").replace(b"(", b"[").replace(b")", b"]")
-    content = b"BT /F1 16 Tf 72 760 Td (" + text + b") Tj 0 -24 Td (ZLCP demo document) Tj ET"
+    return pdf_of_page(b"BT /F1 16 Tf 72 760 Td (" + text + b") Tj 0 -24 Td (ZLCP demo document) Tj ET")
+
+
+def pdf_of_page(content):
+    """A valid one-page PDF whose page draws `content` (PDF text operators, uncompressed)."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

@@ -1,7 +1,7 @@
 """Demo recognition (manual §七), so that `make run` shows the whole lifecycle: last year's round
 (closed) with a recognition that has since expired, and this year's round with its criteria,
 candidates, products 公示中 (one ending in the future, one past its end held by an open
-objection), 已认定 products and one 撤销认定.
+objection, filed as the public form files it: seed/demo_objections.py), 已认定 products and one 撤销认定.
 
 Every status moves through workflows.apply() — 开始公示 by demo_officer (with the day the
 notice started, so notices lie in the past), 已认定 and 已过期 by the daily job, 撤销认定 by the
@@ -19,7 +19,6 @@ from domain.recognition import notices as recognition_notices
 from domain.transitions import one_year_from
 from models import (
     SHANGHAI,
-    Objection,
     Product,
     Recognition,
     RecognitionRound,
@@ -28,6 +27,7 @@ from models import (
     db,
     today_shanghai,
 )
+from seed import demo_objections
 from workflows import ProductStatus
 
 CRITERIA = {
@@ -95,9 +95,7 @@ def load():
         held = _start(Recognition.create(product=others[3], round=current), officer, today - timedelta(days=40),
                       skipped)
         if held is not None:
-            Objection.create(tracking_number=f"YY{today.year}900001", recognition=held, name="王先生",
-                             phone="13900139000", email="objector@example.cn",
-                             content="该产品所关联的核心专利已于去年转让给他人，请核查。")
+            demo_objections.held_notice(held)  # received during the notice, still open
     recognition_notices.daily()  # as at 00:15: the notices that are over → 已认定
     for rec in [expired, *recognised]:
         if rec is not None:

@@ -180,8 +180,8 @@ def test_product_in_public_notice_shows_notice_period_and_objection_link(client,
     html = client.get(f"/products/{product.token}").get_data(as_text=True)
     assert shown_status(html) == "公示中" and "公示期" in html
     assert f"{rec.notice_start.isoformat()} — {rec.notice_end.isoformat()}" in html
-    # 我有异议: a plain notice until the objection form exists, never a link to a missing page
-    assert "我有异议" in html and "异议受理渠道即将开通" in html and "/objections/" not in html
+    # 我有异议: the objection form with this product chosen
+    assert re.search(rf'href="/objections/new\?product={product.token}"[^>]*>我有异议<', html.replace("\n", " "))
     assert shown_status(client.get(f"/m/{product.token}").get_data(as_text=True)) == "公示中"
 
 
@@ -357,8 +357,8 @@ def test_product_and_phone_pages_have_no_serious_accessibility_violations(page, 
             screenshot(page, name)
     page.goto(f"{live_server}/products/{product.token}")
     assert page.get_by_role("heading", name="动力电池管理系统").is_visible()
-    assert page.get_by_text("异议受理渠道即将开通").is_visible()
-    assert page.get_by_role("link", name="我有异议").count() == 0  # no link to a page that does not exist yet
+    objection = page.get_by_role("link", name="我有异议")
+    assert objection.is_visible() and objection.get_attribute("href") == f"/objections/new?product={product.token}"
     qr = page.get_by_role("img", name="扫码在手机上查看本产品")
     assert qr.evaluate("e => e.complete && e.naturalWidth > 0")
 

@@ -188,8 +188,8 @@ def test_the_handler_sees_open_objections_with_their_deadlines(seeded, client, l
                      email="b@example.cn", content="请核查")
     login(make.staff("handler"))
     html = client.get("/admin/").get_data(as_text=True)
-    assert re.search(r'data-count="objections_open"><a href="#objections">2</a>', html)
-    assert re.search(r'data-count="objections_overdue"><a href="#objections">1</a>', html)
+    assert re.search(r'data-count="objections_open"><a href="/admin/review_objections/">2</a>', html)
+    assert re.search(r'data-count="objections_overdue"><a href="/admin/review_objections/\?overdue=1">1</a>', html)
     deadline = add_working_days(received.date(), OBJECTION_WORKING_DAYS)
     assert deadline.isoformat() in html and "已超期" in html
     assert html.split('data-list="objections"', 1)[1].split("</table>", 1)[0].count("data-row") == 2

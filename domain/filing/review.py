@@ -111,10 +111,7 @@ def queue_count(status, args):
 
 def _filtered(query, status, args):
     time_field = QUEUE_STATES.get(status, QUEUE_STATES[ProductStatus.PENDING]).time_field
-    query = query.where(Product.status == status)
-    region = (args.get("region") or "").strip()
-    if region:
-        query = query.where(Unit.region_code.startswith(region))
+    query = unit_and_dates(query.where(Product.status == status), args, time_field)
     industry = (args.get("industry") or "").strip().split(" ")[0].upper()
     if len(industry) == 1 and industry.isalpha():  # 门类: its 大类 are two-digit codes
         divisions = Industry.select(Industry.code).where(Industry.parent_code == industry)
@@ -124,6 +121,16 @@ def _filtered(query, status, args):
     category = (args.get("category") or "").strip().split(" ")[0]
     if category:
         query = query.where(Product.category.startswith(category))
+    return query
+
+
+def unit_and_dates(query, args, time_field):
+    """The filters every review queue shares (its query joins Unit): the unit's province
+    (`region`, a prefix of its division code), part of its name (`unit`), and `since` / `until`
+    (Beijing dates, both days included) on time_field."""
+    region = (args.get("region") or "").strip()
+    if region:
+        query = query.where(Unit.region_code.startswith(region))
     unit = (args.get("unit") or "").strip()
     if unit:
         query = query.where(Unit.name.contains(unit))
@@ -154,8 +161,11 @@ class ReviewClaims:
     audit row (workflows names the last audit row's actor when a decision comes too late, and
     that must be the one who decided)."""
 
-    def __init__(self, object_type, model, waiting):
+    def __init__(self, object_type, model, waiting, roles=None, pick_message=None):
         self.object_type, self.model, self.waiting = object_type, model, tuple(waiting)
+        # Who works the queue (claims, is assigned): the reviewers unless a queue names others.
+        self.roles = tuple(roles or (workflows.Role.REVIEWER,))
+        self.pick_message = pick_message or _l("请选择审核员")
 
     def claims_of(self, ids):
         """{id: ReviewClaim (reviewer joined)} for the given items."""
@@ -176,7 +186,7 @@ class ReviewClaims:
 
     def claim(self, item, actor):
         """认领: the actor takes an unclaimed item. Raises WorkflowError naming the holder."""
-        if not _is_reviewer(actor):
+        if not _is_reviewer(actor, self.roles):
             raise workflows.PermissionDenied(_l("您没有权限执行此操作"))
         self._claimable(item)
         held = self.claim_of(item)
@@ -203,10 +213,10 @@ class ReviewClaims:
 
     def assign(self, item, reviewer, actor):
         """分配: give the item to a reviewer (replacing any earlier claim)."""
-        if not (_is_reviewer(actor) or actor.has_any_role(workflows.Role.ADMIN)):
+        if not (_is_reviewer(actor, self.roles) or actor.has_any_role(workflows.Role.ADMIN)):
             raise workflows.PermissionDenied(_l("您没有权限执行此操作"))
-        if reviewer is None or not reviewer.active or not _is_reviewer(reviewer):
-            raise workflows.GuardFailed(_l("请选择审核员"))
+        if reviewer is None or not reviewer.active or not _is_reviewer(reviewer, self.roles):
+            raise workflows.GuardFailed(self.pick_message)
         self._claimable(item)
         with db.database.atomic():
             ReviewClaim.delete().where(ReviewClaim.object_type == self.object_type,
@@ -221,8 +231,8 @@ class ReviewClaims:
                                    ReviewClaim.object_id.not_in(waiting)).execute()
 
 
-def _is_reviewer(user):
-    return user.has_any_role(workflows.Role.REVIEWER)
+def _is_reviewer(user, roles=(workflows.Role.REVIEWER,)):
+    return user.has_any_role(*roles)
 
 
 def reviewers():

@@ -3,7 +3,6 @@ against the product's filed version, and bulk 通过 of updates with no change w
 pre-review checks are clean. Statuses change only in workflows.apply()."""
 
 from collections import namedtuple
-from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
@@ -32,21 +31,10 @@ def queue_query(status, args):
     year = str(args.get("year") or "").strip()
     if year.isdigit():
         query = query.where(YearlyUpdate.year == int(year))
-    region = (args.get("region") or "").strip()
-    if region:
-        query = query.where(Unit.region_code.startswith(region))
     industry = (args.get("industry") or "").strip().split(" ")[0].upper()
     if industry:
         query = query.where(Product.industry.startswith(industry))
-    unit = (args.get("unit") or "").strip()
-    if unit:
-        query = query.where(Unit.name.contains(unit))
-    since = product_review._beijing_day(args.get("since"))
-    if since is not None:
-        query = query.where(YearlyUpdate.submitted_at >= since)
-    until = product_review._beijing_day(args.get("until"))
-    if until is not None:
-        query = query.where(YearlyUpdate.submitted_at < until + timedelta(days=1))
+    query = product_review.unit_and_dates(query, args, YearlyUpdate.submitted_at)
     return query.order_by(YearlyUpdate.submitted_at, YearlyUpdate.id)
 
 

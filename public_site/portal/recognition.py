@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
+from domain.objections import handling as objections
 from domain.recognition import documents, unit_lists
 from infra import storage
 from infra.validators import paging
@@ -41,6 +42,7 @@ def recognitions():
     revoked = unit_lists.revocations([rec.id for rec in rows]) if status == RecognitionStatus.REVOKED else {}
     return render_template("portal/recognition.html", tabs=unit_lists.tabs(), tab=tab, tab_counts=counts,
                            status=status, rows=rows, ready=ready, revoked=revoked, downloads=DOWNLOADS,
+                           objections=objections.counts_by_product(rec.product_id for rec in rows),
                            page=paged.number, total=counts[tab], per_page=LIST_PAGE)
 
 
