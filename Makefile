@@ -5,8 +5,10 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app app:create_app
-# The development targets (migrate, seed, run) may use config.toml's example secrets.
-DEV    := ZLCP_DEVELOPMENT=$${ZLCP_DEVELOPMENT:-true}
+# The development targets (migrate, seed, run) may use config.toml's example secrets, and
+# write e-mails to files in instance/mail/ (a development machine has no SMTP server).
+DEV    := ZLCP_DEVELOPMENT=$${ZLCP_DEVELOPMENT:-true} ZLCP_MAIL_BACKEND=$${ZLCP_MAIL_BACKEND:-file} \
+          ZLCP_MAIL_FILE_PATH=$${ZLCP_MAIL_FILE_PATH:-$(CURDIR)/instance/mail}
 
 .PHONY: run test test-fast lint worker migrate seed translations messages lock clean help bench-load
 
