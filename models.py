@@ -28,6 +28,7 @@ from peewee import (
     IntegrityError,
     PostgresqlDatabase,
     TextField,
+    Value,
     fn,
 )
 from playhouse.db_url import connect
@@ -90,6 +91,40 @@ def serialized(*names):
     else:
         with database.atomic(lock_type="IMMEDIATE"):
             yield
+
+
+class Prepared:
+    """A SELECT whose SQL peewee renders once per database, then runs with other values.
+
+    peewee renders a query's SQL afresh at every execution; for a model of fifty columns joined
+    to three others that rendering costs more than the statement itself (a third of a public
+    product page's time). `build(slot)` returns the query with `slot(name)` where each value
+    goes; `rows(name=value, …)` runs it with those values (strings or numbers, as stored)."""
+
+    def __init__(self, build):
+        self._build = build
+        self._compiled = {}  # database class → (query, sql, slot name or None per parameter, example)
+
+    @staticmethod
+    def _slot(name):
+        return Value(f"\x1fslot:{name}\x1f", unpack=False)
+
+    def rows(self, **values):
+        database = db.database
+        kind = type(getattr(database, "obj", database))
+        compiled = self._compiled.get(kind)
+        if compiled is None:
+            query = self._build(self._slot)
+            sql, example = query.sql()
+            names = [p[6:-1] if isinstance(p, str) and p.startswith("\x1fslot:") else None for p in example]
+            compiled = self._compiled[kind] = (query, sql, names, example)
+        query, sql, names, example = compiled
+        params = [values[name] if name else fixed for name, fixed in zip(names, example, strict=True)]
+        return list(query._get_cursor_wrapper(database.execute_sql(sql, params)))
+
+    def first(self, **values):
+        found = self.rows(**values)
+        return found[0] if found else None
 
 
 def new_token(nbytes=12):

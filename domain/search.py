@@ -595,11 +595,18 @@ def _ordered_ids(toks, filters, sort, limit, offset, broad=True):
     return ids
 
 
+# What a result card shows (templates/public/_search_macros.html product_card): reading a whole
+# product with its unit (some seventy columns, its long 产品简介 among them) for each of twenty
+# cards cost more than the query that chose them.
+CARD_COLUMNS = (Product.id, Product.token, Product.name, Product.model, Product.filing_number, Product.filed_at,
+                Product.unit, Unit.id, Unit.name)
+
+
 def _products(ids):
     """Public products by id in the given order, with unit, status and main image loaded."""
     if not ids:
         return []
-    rows = {p.id: p for p in visibility.listed_products().select(Product, Unit).join(Unit)
+    rows = {p.id: p for p in visibility.listed_products().select(*CARD_COLUMNS).join(Unit)
             .where(Product.id.in_(ids))}
     statuses = dict(SearchDoc.select(SearchDoc.product, SearchDoc.status)
                     .where(SearchDoc.product.in_(ids)).tuples())

@@ -21,7 +21,18 @@ image, contacts, phone numbers, case numbers and patents the unit kept private n
 from dataclasses import dataclass
 
 from domain import patents
-from models import Country, Option, Patent, Product, ProductFile, ProductPatent, Recognition, shanghai_time
+from models import (
+    Country,
+    Option,
+    Patent,
+    Prepared,
+    Product,
+    ProductFile,
+    ProductPatent,
+    Recognition,
+    StoredFile,
+    shanghai_time,
+)
 from workflows import STATUS_LABELS, ProductStatus, PublicStatus, RecognitionStatus
 
 # A filed product stays public while its revocation is reviewed.
@@ -63,6 +74,25 @@ class View:
     recognition: Recognition | None = None
 
 
+# A product's recognitions past 候选, newest first (view_of); its public patents, all or those
+# marked 备案阶段公开 (public_patents); its main image (main_image): each page asks them.
+RECOGNITIONS = Prepared(lambda slot: (
+    Recognition.select().where(Recognition.product == slot("product"),
+                               Recognition.status != RecognitionStatus.CANDIDATE)
+    .order_by(Recognition.id.desc())))
+_LINKED = Prepared(lambda slot: (
+    ProductPatent.select(ProductPatent, Patent).join(Patent)
+    .where(ProductPatent.product == slot("product")).order_by(Patent.number)))
+_LINKED_PUBLIC = Prepared(lambda slot: (
+    ProductPatent.select(ProductPatent, Patent).join(Patent)
+    .where(ProductPatent.product == slot("product"), ProductPatent.public == True)
+    .order_by(Patent.number)))
+_MAIN_IMAGE = Prepared(lambda slot: (
+    ProductFile.select(ProductFile, StoredFile).join(StoredFile)
+    .where(ProductFile.product == slot("product"), ProductFile.kind == "main_image")
+    .order_by(ProductFile.sort, ProductFile.id).limit(1)))
+
+
 def view_of(product):
     """The public view of a product, or None when it was never public (the pages answer 404)."""
     if product is None:
@@ -71,9 +101,7 @@ def view_of(product):
         if product.status == ProductStatus.REVOKED:
             return View(PublicStatus.REVOKED, LABELS[PublicStatus.REVOKED], False)
         return None
-    recognitions = list(Recognition.select()
-                        .where(Recognition.product == product, Recognition.status != RecognitionStatus.CANDIDATE)
-                        .order_by(Recognition.id.desc()))
+    recognitions = RECOGNITIONS.rows(product=product.id)
 
     def latest(status):
         return next((r for r in recognitions if r.status == status), None)
@@ -95,13 +123,16 @@ def view_of(product):
 def recognition_dates(product_ids):
     """{product id: the dates a result card shows} of the listed products in notice (公示截止日期)
     or recognised (证书编号, 有效期至): the latest such recognition of each."""
+    # All the products' recognitions (a few each), the states picked here: with the state in the
+    # WHERE, SQLite walks the status index over every notice and recognition instead (2 ms at 100k).
     rows = (Recognition.select(Recognition.product, Recognition.status, Recognition.notice_end,
                                Recognition.certificate_number, Recognition.valid_until)
-            .where(Recognition.product.in_(list(product_ids)),
-                   Recognition.status.in_([RecognitionStatus.NOTICE, RecognitionStatus.RECOGNISED]))
+            .where(Recognition.product.in_(list(product_ids)))
             .order_by(Recognition.id))
     out = {}
     for rec in rows:
+        if rec.status not in (RecognitionStatus.NOTICE, RecognitionStatus.RECOGNISED):
+            continue
         if rec.status == RecognitionStatus.NOTICE:
             out[rec.product_id] = {"notice_end": _date(rec.notice_end)}
         else:
@@ -154,10 +185,7 @@ def _date(value):
 
 def public_patents(product, view):
     """Linked patents the public may see: those marked 备案阶段公开, all once recognised."""
-    query = (ProductPatent.select(ProductPatent, Patent).join(Patent)
-             .where(ProductPatent.product == product).order_by(Patent.number))
-    if view.code != PublicStatus.RECOGNISED:
-        query = query.where(ProductPatent.public == True)
+    query = (_LINKED if view.code == PublicStatus.RECOGNISED else _LINKED_PUBLIC).rows(product=product.id)
     return [{
         "number": link.patent.display_number,
         "name": link.patent.name,
@@ -170,9 +198,10 @@ def public_patents(product, view):
 
 
 def main_image(product):
-    link = (ProductFile.select().where(ProductFile.product == product, ProductFile.kind == "main_image")
-            .order_by(ProductFile.sort, ProductFile.id).first())
-    return link.file if link else None
+    if "_main_image" not in product.__dict__:  # a page asks more than once (data, then its size)
+        link = _MAIN_IMAGE.first(product=product.id)
+        product._main_image = link.file if link else None
+    return product._main_image
 
 
 def _purpose(product):

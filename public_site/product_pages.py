@@ -16,7 +16,7 @@ from domain.recognition import certificates
 from domain.visibility import main_image, public_data, view_of
 from infra import documents, storage
 from infra.extensions import PUBLIC_CSP, talisman
-from models import Industry, Product, ProductCategory, Unit
+from models import Industry, Prepared, Product, ProductCategory, Unit
 from public_site.page_cache import cached_page
 
 bp = Blueprint("products_public", __name__)
@@ -36,12 +36,16 @@ def phone_url(product):
     return site_url("products_public.phone", token=product.token)
 
 
+BY_TOKEN = Prepared(lambda slot: (
+    Product.select(Product, Unit, ProductCategory, Industry).join(Unit).switch(Product)
+    .join(ProductCategory, JOIN.LEFT_OUTER).switch(Product).join(Industry, JOIN.LEFT_OUTER)
+    .where(Product.token == slot("token"))))
+
+
 def by_token(token):
     """The product of a public token with what its pages show beside it (unit, category,
     industry) in one query; None when there is none."""
-    return (Product.select(Product, Unit, ProductCategory, Industry).join(Unit).switch(Product)
-            .join(ProductCategory, JOIN.LEFT_OUTER).switch(Product).join(Industry, JOIN.LEFT_OUTER)
-            .where(Product.token == token).first())
+    return BY_TOKEN.first(token=token)
 
 
 def product_or_404(token):
@@ -94,6 +98,8 @@ def scanned_certificate(product, status):
         rec = found if found is not None and found.product_id == product.id else None
     elif status.recognition is not None and status.recognition.certificate_number:
         rec = status.recognition
+    if rec is not None and rec.product_id == product.id:
+        rec.product = product  # loaded already, with its unit
     return {"signature": check, "certificate": certificates.certificate_view(rec) if rec else None}
 
 
