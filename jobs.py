@@ -51,6 +51,7 @@ JOBS = {
     "patents.auto_import": "domain.patents:auto_import",
     "patents.sync_status": "domain.filing.watch:daily",
     "accounts.purge": "domain.accounts:purge_expired",
+    "objections.purge": "domain.objections.intake:forget_unsent_attachments",  # 公众异议 forms never sent
     "calendar.remind": "domain.statistics:remind_calendar_missing",
     "updates.remind": "domain.updates.reminders:remind",
     "recognition.daily": "domain.recognition.notices:daily",
@@ -66,6 +67,7 @@ PERIODIC = (
     ("notifications.deliver_mail", "mail", 60, None),  # the same for e-mail and 站内消息
     ("patents.sync_status", "default", 86400, "30 2 * * *"),  # daily legal-status update, 02:30
     ("accounts.purge", "default", 86400, "10 3 * * *"),  # ended sessions, expired captchas, old tries
+    ("objections.purge", "default", 86400, "20 3 * * *"),  # attachments of objection forms never sent
     ("calendar.remind", "default", 86400, "0 9 * * *"),  # holiday arrangement missing: tell administrators, 09:00
     ("updates.remind", "default", 86400, "0 9 * * *"),  # 产品备案信息更新: window opened, 30/7/1 days left, 09:00
     ("recognition.daily", "default", 86400, "15 0 * * *"),  # notices over → 已认定, validity over → 已过期, 00:15

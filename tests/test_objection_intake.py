@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from test_public_products import filed_product, recognition
 
+import jobs
 import workflows
 from domain.objections import intake
 from infra.extensions import limiter
@@ -230,6 +231,20 @@ def test_attachments_are_checked_by_content_and_kept_across_a_failed_submit(clie
     [link] = ObjectionFile.select()
     assert link.file_id == kept.id and link.kind == "objector" and link.objection_id == Objection.get().id
     assert intake.kept_attachments(token) == []  # once part of an objection, never claimable again
+
+
+def test_attachments_of_a_form_never_sent_are_forgotten_the_day_after(client, in_notice, clock, make):
+    clock(datetime(2026, 6, 17, 10, tzinfo=BEIJING))
+    post(client, form(in_notice, name=""), files=[("未提交.pdf", PDF)])
+    post(client, form(in_notice), files=[("已提交.pdf", PDF)])
+    owned = make.approved_unit().user
+    other = StoredFile.create(key="kept-by-owner", original_name="营业执照.pdf", size=1, content_type="application/pdf",
+                              kind="pdf", sha256="0" * 64, owner=owned)
+    assert jobs.run("objections.purge") == {"deleted": 0}  # a day to come back to the form
+    clock(datetime(2026, 6, 18, 12, tzinfo=BEIJING))
+    assert jobs.run("objections.purge") == {"deleted": 1}
+    names = {f.original_name for f in StoredFile.select()}
+    assert "未提交.pdf" not in names and "已提交.pdf" in names and other.original_name in names
 
 
 def test_at_most_five_attachments(client, in_notice):

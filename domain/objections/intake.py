@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -27,12 +27,14 @@ from models import (
     AuditLog,
     Objection,
     ObjectionFile,
+    Prepared,
     Product,
     Recognition,
     StoredFile,
     Unit,
     serialized,
     today_shanghai,
+    utcnow,
 )
 
 NAME_MAX = 60
@@ -242,6 +244,13 @@ def _discard(files):
 # ---------------------------------------------------------------- 异议查询
 
 
+# An objection by its 受理编号 (as typed: grouped, or without its dashes) with what
+# tracking_view() shows, in one statement rendered once.
+_BY_NUMBER = Prepared(lambda slot: (
+    Objection.select(Objection, Recognition, Product, Unit).join(Recognition).join(Product).join(Unit)
+    .where((Objection.tracking_number == slot("number")) | (Objection.tracking_number == slot("compact")))))
+
+
 def lookup(tracking_number, contact):
     """The objection of a 受理编号 when `contact` is the phone or e-mail it was filed with;
     None otherwise (which part was wrong is never told)."""
@@ -250,9 +259,7 @@ def lookup(tracking_number, contact):
     if not number or not typed:
         return None
     compact = number.replace("-", "")
-    # with what tracking_view() shows, in one statement
-    objection = (Objection.select(Objection, Recognition, Product, Unit).join(Recognition).join(Product).join(Unit)
-                 .where(Objection.tracking_number.in_([number, compact])).first())
+    objection = _BY_NUMBER.first(number=number, compact=compact)
     if "@" in typed:
         given, expected = typed.lower(), objection.email.lower() if objection else ""
     else:
@@ -316,6 +323,22 @@ def kept_attachments(token):
     rows = {f.id: f for f in StoredFile.select().where(StoredFile.id.in_(ids), StoredFile.owner.is_null(),
                                                       StoredFile.public == False, StoredFile.id.not_in(used))}
     return [rows[i] for i in ids if i in rows]
+
+
+def forget_unsent_attachments():
+    """Daily job "objections.purge": attachments uploaded to a form that was never sent — private
+    files without an owner that nothing refers to — once their signed field can no longer claim
+    them (KEPT_MAX_AGE, and an hour to spare)."""
+    before = utcnow() - timedelta(seconds=KEPT_MAX_AGE + 3600)
+    query = StoredFile.select().where(StoredFile.owner.is_null(), StoredFile.public == False,
+                                      StoredFile.created_at < before)
+    for field in StoredFile._meta.backrefs:  # objections, products, units, recognitions …: any reference keeps it
+        query = query.where(StoredFile.id.not_in(field.model.select(field).where(field.is_null(False))))
+    deleted = 0
+    for stored in query:
+        storage.delete(stored)
+        deleted += 1
+    return {"deleted": deleted}
 
 
 def take_attachments(uploads, token, remove=()):
