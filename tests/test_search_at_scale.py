@@ -126,16 +126,23 @@ def test_a_broad_query_ranks_its_newest_matches_then_lists_the_rest_by_date(file
     broad = search.search("电池", {}, per_page=10)
     assert broad.estimated
     ids = [p.id for p in broad.items]
-    if search.is_postgres():
-        # the newest three (best_new and newest) ranked by relevance: the name match first;
-        # then the others by date, newest first, the old best match last
-        assert ids[0] == best_new.id and set(ids[1:3]) == {p.id for p in newest}
-    else:  # SQLite: a broad query lists its matches newest first
-        assert ids[:3] == [p.id for p in reversed(newest)] + [best_new.id]
+    # the newest three (best_new and newest) ranked by relevance: the name match first;
+    # then the others by date, newest first, the old best match last
+    assert ids[0] == best_new.id and set(ids[1:3]) == {p.id for p in newest}
     assert ids[3:] == [p.id for p in reversed(older)] + [oldest.id]
-    # the second page continues where the first stopped
-    second = search.search("电池", {}, per_page=4, page=2)
-    assert [p.id for p in second.items] == ids[4:7]
+    # the second page continues where the first stopped, across the end of the ranked ones
+    second = search.search("电池", {}, per_page=2, page=2)
+    assert [p.id for p in second.items] == ids[2:4]
+    third = search.search("电池", {}, per_page=4, page=2)
+    assert [p.id for p in third.items] == ids[4:7]
+    # with a filter the candidates are the newest matches that pass it
+    year = str(search.SearchDoc.get_by_id(oldest.id).year)  # the filing year in Beijing, as the filter reads it
+    filtered = search.search("电池", {"year": year}, per_page=10)
+    assert [p.id for p in filtered.items] == ids
+    if not search.is_postgres():  # the count that replaces a thin sample's under filters
+        toks = search.clean("电池", {})[1]
+        assert search._fts_count(toks, 100, {"year": year}) == 7 and search._fts_count(toks, 5) == 5
+        assert search._fts_count(toks, 100, {"year": "1999"}) == 0
 
 
 def test_a_narrow_query_ranks_a_name_match_before_a_newer_intro_match(file_product):
