@@ -982,5 +982,8 @@ def make_database(url, instance_path="."):
     if url.startswith(("postgresql://", "postgres://")):
         # A connection pool: a request borrows a connection and close() returns it.
         url = "postgres+pool://" + url.split("://", 1)[1]
-        return connect(url, max_connections=20, stale_timeout=300)
+        # random_page_cost 1.1 (solid-state storage): with the spinning-disk default of 4 the
+        # planner scanned the whole search index instead of using its GIN index (20 -> 11 ms
+        # for the facets of a query matching 10% of 100,000 products).
+        return connect(url, max_connections=20, stale_timeout=300, options="-c random_page_cost=1.1")
     return connect(url)
