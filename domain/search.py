@@ -777,7 +777,9 @@ def facets(toks, filters):
             for f in values:
                 f.count = about(f.count)
         total = about(total)
-        if total < EXACT_UP_TO * 2:  # a few matches under the filters: count them (a sample may miss them)
+        # A few matches under the filters: count them (a sample of fewer than ~30 rows may miss
+        # them). Above that the sample's error is within the two figures shown.
+        if total < EXACT_UP_TO // 4:
             total = about(_doc_query(toks, filters).limit(EXACT_UP_TO * 2).count() if is_postgres()
                           else _fts_count(toks, EXACT_UP_TO * 2, filters))
     return out, total, estimated

@@ -91,6 +91,19 @@ def test_a_broad_query_says_about_and_a_narrow_one_is_exact(client, file_product
     assert "共14个产品" in client.get("/search?status=filed").get_data(as_text=True)
 
 
+def test_a_few_matches_under_filters_are_counted_not_scaled_up(file_product, small_thresholds):
+    odd = file_product(name="电池检测仪", industry="4028")
+    for i in range(8):
+        file_product(name=f"动力电池{i}")
+    results = search.search("电池", {"industry": "4028"})
+    assert results.estimated  # the text is broad
+    bucket = search.sample_of(odd.id)
+    if bucket >= 4:  # in no sample: the estimate says 0, so the matches under the filter are counted
+        assert results.total == 1
+    else:  # in the sample: scaled up from it (1 bucket of 16, or 4 buckets)
+        assert results.total in (4, 16)
+
+
 def test_filter_only_counts_equal_what_choosing_them_gives(file_product):
     """The counts of a page without text come from the kept groups; each must be the number
     of results that choosing it gives, at every width of industry and category filter."""
