@@ -948,6 +948,13 @@ def count_by(query, field):
     return {getattr(r, field.name): r.n for r in rows}
 
 
+def status_counts(model, states):
+    """{status: count} of a queue's tabs: the rows of `model` in each of `states`, 0 included."""
+    counts = dict.fromkeys(states, 0)
+    counts.update(count_by(model.select().where(model.status.in_(list(states))), model.status))
+    return counts
+
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 

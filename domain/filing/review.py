@@ -33,6 +33,7 @@ from models import (
     UserRoles,
     db,
     shanghai_time,
+    status_counts,
 )
 from workflows import ProductStatus
 
@@ -145,11 +146,7 @@ def unit_and_dates(query, args, time_field):
 
 def state_counts():
     """{status: count} of every queue state (the tabs' badges)."""
-    rows = (Product.select(Product.status, fn.COUNT(Product.id).alias("n"))
-            .where(Product.status.in_(list(QUEUE_STATES))).group_by(Product.status))
-    counts = {status: 0 for status in QUEUE_STATES}
-    counts.update({r.status: r.n for r in rows})
-    return counts
+    return status_counts(Product, QUEUE_STATES)
 
 
 # ---------------------------------------------------------------- claims

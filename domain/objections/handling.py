@@ -26,8 +26,8 @@ from models import (
     Unit,
     User,
     UserRoles,
-    count_by,
     db,
+    status_counts,
     today_shanghai,
     utcnow,
 )
@@ -79,9 +79,7 @@ def queue_query(status, filters):
 
 def state_counts():
     """{status: count} of the queue's tabs."""
-    counts = {status: 0 for status in QUEUE_STATES}
-    counts.update(count_by(Objection.select().where(Objection.status.in_(QUEUE_STATES)), Objection.status))
-    return counts
+    return status_counts(Objection, QUEUE_STATES)
 
 
 def deadline_of(objection):

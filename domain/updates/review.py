@@ -11,7 +11,7 @@ from domain import search
 from domain.filing import review as product_review
 from domain.filing import rules as filing_rules
 from domain.updates import filed_data, pre_review_checks
-from models import Patent, Product, ProductVersion, Unit, User, YearlyUpdate, count_by, db
+from models import Patent, Product, ProductVersion, Unit, User, YearlyUpdate, db, status_counts
 from workflows import UpdateStatus
 
 OBJECT_TYPE = "update"  # ReviewClaim.object_type of yearly updates
@@ -40,9 +40,7 @@ def queue_query(status, args):
 
 def state_counts():
     """{status: count} of the queue's tabs."""
-    counts = {status: 0 for status in QUEUE_STATES}
-    counts.update(count_by(YearlyUpdate.select().where(YearlyUpdate.status.in_(QUEUE_STATES)), YearlyUpdate.status))
-    return counts
+    return status_counts(YearlyUpdate, QUEUE_STATES)
 
 
 # ---------------------------------------------------------------- the difference
