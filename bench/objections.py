@@ -158,6 +158,9 @@ def main():
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--database-url", default="", help="a PostgreSQL server URL (scratch database)")
     parser.add_argument("--http", action="store_true", help="over real HTTP on 127.0.0.1, not the test client")
+    parser.add_argument("--redis-url", default="",
+                        help="queue the receipts' SMS and e-mail in this Redis, as production does (default: none, "
+                             "and they are sent by threads of this process during the run)")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
@@ -167,7 +170,7 @@ def main():
 
     pdf = big_pdf()
     n = args.requests
-    with scratch_app(args.database_url, "zlcp_bench_objections", JOBS_MODE="rq", REDIS_URL="",
+    with scratch_app(args.database_url, "zlcp_bench_objections", JOBS_MODE="rq", REDIS_URL=args.redis_url,
                      RATELIMIT_ENABLED=False, CAPTCHA_ENABLED=False, WTF_CSRF_ENABLED=False) as (app, kind), \
             tempfile.TemporaryDirectory(prefix="zlcp-bench-upload-") as folder:
         way = "HTTP on 127.0.0.1" if args.http else "test client"
