@@ -128,6 +128,8 @@ def _pick(recs, *preferences):
 def _targets():
     """{plan key: recognition} among the recognitions the public may object to now."""
     recs = list(Recognition.select().where(Recognition.status.in_(OBJECTABLE)).order_by(Recognition.id))
+    if len(recs) < 2:  # one to uphold (revoked) and one to keep: the demo needs both
+        return None
     today = today_shanghai()
 
     def own(rec):
@@ -162,8 +164,8 @@ def load():
     if _exists():
         return []
     targets = _targets()
-    if targets["answered"] is None or targets["founded"] is None:
-        return ["异议演示数据：没有公示中或已认定的产品，跳过"]
+    if targets is None or targets["answered"] is None or targets["founded"] is None:
+        return ["异议演示数据：公示中或已认定的产品不足两个，跳过"]
     handler = User.get(User.username == "demo_handler")
     skipped = []
     with workflows.after_commit(), db.database.atomic():

@@ -69,3 +69,11 @@ def test_the_demo_has_objections_in_every_state(db_session, fixed_clock):
     before = Objection.select().count(), AuditLog.select().count()
     load(PASSWORD, products=30)
     assert (Objection.select().count(), AuditLog.select().count()) == before
+
+
+def test_without_two_products_to_object_to_the_demo_objections_are_left_out(db_session):
+    from seed import demo_objections
+
+    # (whatever the day: demo recognitions may be left out when a year's holidays are not entered)
+    assert demo_objections.load() == ["异议演示数据：公示中或已认定的产品不足两个，跳过"]
+    assert not Objection.select().exists()
