@@ -8,8 +8,40 @@ from flask_security import current_user
 
 import workflows
 from admin_app.base import RoleGate
+from infra.validators import paging
 from models import User
 from workflows import Role
+
+PAGE_SIZE = 50  # rows of a review queue's page
+
+
+def queue_status(states, default):
+    """The queue tab the request asks for (?status=), one of `states`; 404 for any other."""
+    status = request.values.get("status", default)
+    if status not in states:
+        abort(404)
+    return status
+
+
+def queue_filters(names, source):
+    """The filters of `names` the request fills in (blank ones left out)."""
+    return {name: source.get(name, "").strip() for name in names if source.get(name, "").strip()}
+
+
+def queue_page(total):
+    """The queue page of the query string (pages count from 0 in these URLs), with a message
+    when it is not the one asked for."""
+    page = paging(request.args.get("page"), total, PAGE_SIZE, first=0)
+    if page.message:
+        flash(page.message, "info")
+    return page
+
+
+def roles_of_me(queue_role):
+    """What a queue's templates ask of the signed-in account: administrator, and whether it
+    works this queue (`is_reviewer`: offered 认领)."""
+    roles = current_user.role_names
+    return {"is_admin": Role.ADMIN in roles, "is_reviewer": queue_role in roles}
 
 
 class ReviewView(RoleGate, BaseView):

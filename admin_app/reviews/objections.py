@@ -12,36 +12,17 @@ from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
 import workflows
-from admin_app.reviews.base import ReviewView
+from admin_app.reviews.base import PAGE_SIZE, ReviewView, queue_filters, queue_page, queue_status, roles_of_me
 from domain.filing import review as product_review
 from domain.filing.snapshots import product_snapshot
 from domain.objections import handling
 from infra.regions import PROVINCES
-from infra.validators import paging
 from models import Objection, today_shanghai
 from workflows import ObjectionStatus, Role
 
-PAGE_SIZE = 50
 # The filed fields shown beside an objection (the whole filing is on the product's pages).
 PRODUCT_FIELDS = ("name", "model", "gtin", "category", "industry", "trademark", "intro")
 DECISIONS = ("uphold", "dismiss")
-
-
-def _status():
-    status = request.values.get("status", ObjectionStatus.ACCEPTED)
-    if status not in handling.QUEUE_STATES:
-        abort(404)
-    return status
-
-
-def _filters(source):
-    return {name: source.get(name, "").strip() for name in handling.FILTERS if source.get(name, "").strip()}
-
-
-def _me():
-    roles = current_user.role_names
-    # claim_form (admin/_product_review.html) offers 认领 to `is_reviewer`: here the handlers.
-    return {"is_admin": Role.ADMIN in roles, "is_reviewer": Role.HANDLER in roles}
 
 
 def _objection(objection_id):
@@ -58,13 +39,11 @@ class ObjectionReviewView(ReviewView):
 
     @expose("/")
     def index(self):
-        status = _status()
-        filters = _filters(request.args)
+        status = queue_status(handling.QUEUE_STATES, ObjectionStatus.ACCEPTED)
+        filters = queue_filters(handling.FILTERS, request.args)
         query = handling.queue_query(status, filters)
         total = query.count()
-        page = paging(request.args.get("page"), total, PAGE_SIZE, first=0)
-        if page.message:
-            flash(page.message, "info")
+        page = queue_page(total)
         rows = list(query.paginate(page.number, PAGE_SIZE))
         today = today_shanghai()
         return self.render(
@@ -73,7 +52,7 @@ class ObjectionReviewView(ReviewView):
             claims=handling.claims_of(r.id for r in rows), reviewers=handling.handlers(), provinces=PROVINCES,
             deadline_of=handling.deadline_of, overdue={r.id for r in rows if handling.is_overdue(r, today)},
             reply_state=handling.reply_state, open_states=handling.OPEN,
-            page_url=lambda p: url_for(".index", status=status, page=p, **filters), **_me(),
+            page_url=lambda p: url_for(".index", status=status, page=p, **filters), **roles_of_me(Role.HANDLER),
         )
 
     @expose("/<int:objection_id>/claim", methods=["POST"])
@@ -150,7 +129,8 @@ class ObjectionReviewView(ReviewView):
                           for t in workflows.available_actions(objection, current_user)),
             templates=handling.decision_templates(), claim=handling.claim_of(objection),
             reviewers=handling.handlers(), request_error=request_error, request_message=request_message,
-            request_max=handling.REQUEST_MAX, open_states=handling.OPEN, provinces=PROVINCES, **_me(),
+            request_max=handling.REQUEST_MAX, open_states=handling.OPEN, provinces=PROVINCES,
+            **roles_of_me(Role.HANDLER),
         )
 
 

@@ -15,14 +15,13 @@ from flask_security import current_user
 
 import workflows
 from admin_app.base import RoleGate
-from admin_app.reviews.base import ReviewView
+from admin_app.reviews.base import PAGE_SIZE, ReviewView, queue_filters, queue_page, queue_status, roles_of_me
 from domain import patents, units
 from domain.filing import review as product_review
 from domain.filing import rules as filing_rules
 from domain.filing import watch
 from domain.filing.snapshots import product_snapshot
 from infra.regions import PROVINCES
-from infra.validators import paging
 from models import (
     AssetInfo,
     Industry,
@@ -37,7 +36,6 @@ from models import (
 )
 from workflows import ProductStatus, Role
 
-PAGE_SIZE = 50
 FILTERS = ("region", "industry", "category", "unit", "since", "until")
 # Reason templates offered on the decision form, by the product's state.
 TEMPLATE_SCOPES = {ProductStatus.PENDING: "product_filing",
@@ -45,31 +43,6 @@ TEMPLATE_SCOPES = {ProductStatus.PENDING: "product_filing",
                    ProductStatus.FILED: "revocation"}
 CHECK_BADGES = {filing_rules.PASS: ("success", _l("通过")), filing_rules.WARN: ("warning", _l("警告")),
                 filing_rules.FAIL: ("danger", _l("不通过"))}
-
-
-def _status():
-    status = request.values.get("status", ProductStatus.PENDING)
-    if status not in product_review.QUEUE_STATES:
-        abort(404)
-    return status
-
-
-def _filters(source):
-    return {name: source.get(name, "").strip() for name in FILTERS if source.get(name, "").strip()}
-
-
-def _me():
-    roles = current_user.role_names
-    return {"is_admin": Role.ADMIN in roles, "is_reviewer": Role.REVIEWER in roles}
-
-
-def _page(total):
-    """The queue page of the query string (pages count from 0 in these URLs), with a message
-    when it is not the one asked for."""
-    page = paging(request.args.get("page"), total, PAGE_SIZE, first=0)
-    if page.message:
-        flash(page.message, "info")
-    return page
 
 
 def _product(product_id):
@@ -87,12 +60,12 @@ class ProductReviewView(ReviewView):
 
     @expose("/")
     def index(self):
-        status = _status()
-        filters = _filters(request.args)
+        status = queue_status(product_review.QUEUE_STATES, ProductStatus.PENDING)
+        filters = queue_filters(FILTERS, request.args)
         query = product_review.queue_query(status, filters)
         counts = product_review.state_counts()
         total = product_review.queue_count(status, filters) if filters else counts[status]
-        page = _page(total)
+        page = queue_page(total)
         rows = list(query.paginate(page.number, PAGE_SIZE))
         return self.render(
             "admin/review_products.html", rows=rows, total=total, page=page.number - 1, pages=page.pages,
@@ -102,14 +75,14 @@ class ProductReviewView(ReviewView):
             industries=Industry.select().where(Industry.level <= 2).order_by(Industry.code),
             categories=ProductCategory.select().where(ProductCategory.level <= 2).order_by(ProductCategory.code),
             queue_time=product_review.queue_time,
-            page_url=lambda p: url_for(".index", status=status, page=p, **filters), **_me(),
+            page_url=lambda p: url_for(".index", status=status, page=p, **filters), **roles_of_me(Role.REVIEWER),
         )
 
     @expose("/bulk", methods=["GET", "POST"])
     def bulk(self):
         """GET: how many items of the filter bulk 通过 would approve (for the confirmation).
         POST: approve them, recomputed on the server."""
-        filters = _filters(request.values)
+        filters = queue_filters(FILTERS, request.values)
         ids = [p.id for p in product_review.queue_query(ProductStatus.PENDING, filters).select(Product.id)]
         if request.method == "GET":
             return jsonify(total=len(ids), clean=product_review.clean_count(ids))
@@ -163,7 +136,7 @@ class ProductReviewView(ReviewView):
                 ReasonTemplate.scope == TEMPLATE_SCOPES.get(product.status, "product_filing"),
                 ReasonTemplate.active).order_by(ReasonTemplate.sort),
             claim=product_review.claim_of(product), reviewers=product_review.reviewers(),
-            provinces=PROVINCES, queue_time=product_review.queue_time, **_me(),
+            provinces=PROVINCES, queue_time=product_review.queue_time, **roles_of_me(Role.REVIEWER),
         )
 
 
@@ -176,7 +149,7 @@ class PatentWatchView(RoleGate, BaseView):
     def index(self):
         query = watch.patent_watch_query()
         total = query.count()
-        page = _page(total)
+        page = queue_page(total)
         rows = list(query.paginate(page.number, PAGE_SIZE))
         return self.render(
             "admin/patent_watch.html", rows=rows, total=total, page=page.number - 1, pages=page.pages,

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
 import workflows
-from admin_app.reviews.base import ReviewView
+from admin_app.reviews.base import PAGE_SIZE, ReviewView, queue_filters, queue_page, queue_status, roles_of_me
 from admin_app.reviews.products import CHECK_BADGES
 from domain import patents, units, updates
 from domain.filing import review as product_review
@@ -19,34 +19,8 @@ from domain.filing import rules as filing_rules
 from domain.updates import review as update_review
 from domain.updates.reminders import not_done_products
 from infra.regions import PROVINCES
-from infra.validators import paging
 from models import AssetInfo, Patent, ReasonTemplate, YearlyUpdate
 from workflows import Role, UpdateStatus
-
-PAGE_SIZE = 50
-
-
-def _status():
-    status = request.values.get("status", UpdateStatus.PENDING)
-    if status not in update_review.QUEUE_STATES:
-        abort(404)
-    return status
-
-
-def _filters(source):
-    return {name: source.get(name, "").strip() for name in update_review.FILTERS if source.get(name, "").strip()}
-
-
-def _me():
-    roles = current_user.role_names
-    return {"is_admin": Role.ADMIN in roles, "is_reviewer": Role.REVIEWER in roles}
-
-
-def _page(total):
-    page = paging(request.args.get("page"), total, PAGE_SIZE, first=0)
-    if page.message:
-        flash(page.message, "info")
-    return page
 
 
 def _update(update_id):
@@ -61,19 +35,19 @@ class UpdateReviewView(ReviewView):
 
     @expose("/")
     def index(self):
-        status = _status()
-        filters = _filters(request.args)
+        status = queue_status(update_review.QUEUE_STATES, UpdateStatus.PENDING)
+        filters = queue_filters(update_review.FILTERS, request.args)
         query = update_review.queue_query(status, filters)
         counts = update_review.state_counts()
         total = query.count()
-        page = _page(total)
+        page = queue_page(total)
         rows = list(query.paginate(page.number, PAGE_SIZE))
         return self.render(
             "admin/review_updates.html", rows=rows, total=total, page=page.number - 1, pages=page.pages,
             status=status, states=update_review.QUEUE_STATES, counts=counts, filters=filters,
             claims=update_review.claims_of(r.id for r in rows), reviewers=product_review.reviewers(),
             provinces=PROVINCES, not_started=len(not_done_products()),
-            page_url=lambda p: url_for(".index", status=status, page=p, **filters), **_me(),
+            page_url=lambda p: url_for(".index", status=status, page=p, **filters), **roles_of_me(Role.REVIEWER),
         )
 
     @expose("/not-updated")
@@ -87,7 +61,7 @@ class UpdateReviewView(ReviewView):
     def bulk(self):
         """GET: how many of the filter's pending updates bulk 通过 would approve. POST: approve
         them, recomputed on the server."""
-        filters = _filters(request.values)
+        filters = queue_filters(update_review.FILTERS, request.values)
         ids = [u.id for u in update_review.queue_query(UpdateStatus.PENDING, filters).select(YearlyUpdate.id)]
         if request.method == "GET":
             return jsonify(total=len(ids), clean=update_review.clean_count(ids, current_user))
@@ -128,7 +102,7 @@ class UpdateReviewView(ReviewView):
             templates=ReasonTemplate.select().where(ReasonTemplate.scope == "product_filing",
                                                     ReasonTemplate.active).order_by(ReasonTemplate.sort),
             claim=update_review.claim_of(update), reviewers=product_review.reviewers(),
-            provinces=PROVINCES, **_me(),
+            provinces=PROVINCES, **roles_of_me(Role.REVIEWER),
         )
 
 

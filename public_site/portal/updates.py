@@ -94,17 +94,25 @@ def _gate(unit):
     return bool(found)
 
 
+def _opened(product_id):
+    """(product, its update of the year opened) for 更新 and 确认无变化; (product, None) when
+    something stops it, said in flashed messages."""
+    product = owned(Product, product_id)
+    if _gate(product.unit):
+        return product, None
+    try:
+        return product, editing.open_update(product)
+    except editing.NotOpen as exc:
+        flash(exc.message, "warning")
+        return product, None
+
+
 @bp.post("/updates/product/<int:product_id>/start")
 @verified
 def update_start(product_id):
     """更新 (and 修改): the product's update of the year, then its first step."""
-    product = owned(Product, product_id)
-    if _gate(product.unit):
-        return redirect(url_for("portal.updates"))
-    try:
-        update = editing.open_update(product)
-    except editing.NotOpen as exc:
-        flash(exc.message, "warning")
+    _product, update = _opened(product_id)
+    if update is None:
         return redirect(url_for("portal.updates"))
     return redirect(url_for("portal.update_info", update_id=update.id))
 
@@ -113,13 +121,12 @@ def update_start(product_id):
 @verified
 def update_confirm(product_id):
     """确认无变化: submit the product's current data as this year's update, in one click."""
-    product = owned(Product, product_id)
-    if _gate(product.unit):
+    product, update = _opened(product_id)
+    if update is None:
         return redirect(url_for("portal.updates"))
     try:
-        update = editing.open_update(product)
         editing.confirm_no_change(update, current_user)
-    except (editing.NotOpen, drafts.DraftError) as exc:
+    except drafts.DraftError as exc:
         flash(exc.message, "warning")
         return redirect(url_for("portal.updates"))
     except workflows.WorkflowError as exc:
