@@ -10,7 +10,7 @@ FLASK  := $(BIN)/flask --app app:create_app
 DEV    := ZLCP_DEVELOPMENT=$${ZLCP_DEVELOPMENT:-true} ZLCP_MAIL_BACKEND=$${ZLCP_MAIL_BACKEND:-file} \
           ZLCP_MAIL_FILE_PATH=$${ZLCP_MAIL_FILE_PATH:-$(CURDIR)/instance/mail}
 
-.PHONY: run test test-fast lint worker migrate seed translations messages lock clean help bench-load
+.PHONY: run test test-fast lint worker migrate seed translations messages lock clean help bench-load bench-lighthouse
 
 help:
 	@echo "make run     - install, migrate, load reference + demo data, serve on http://$(HOST):$(PORT)"
@@ -64,6 +64,11 @@ worker: $(VENV)/.runtime
 # Not part of `make test`: gunicorn + wrk over a seeded database (BENCH_ARGS="--products 10000 --seconds 5").
 bench-load: $(VENV)/.dev
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
+
+# Not part of `make test`: Lighthouse (mobile, performance) on the demo's phone, product and home
+# pages; installs lighthouse@12.2.3 from npm into ~/.cache/zlcp-bench/ (BENCH_ARGS="--runs 5").
+bench-lighthouse: $(VENV)/.dev
+	$(BIN)/python bench/lighthouse.py $(BENCH_ARGS)
 
 # Re-pin after editing requirements.in / requirements-dev.in.
 lock:

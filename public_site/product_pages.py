@@ -65,7 +65,9 @@ def product_or_404(token):
 @cached_page
 def detail(token):
     product, view = product_or_404(token)
-    return render_template("public/product.html", product=product, data=public_data(product, view),
+    data = public_data(product, view)
+    image = thumbnail_size(main_image(product)) if data.get("has_image") else None
+    return render_template("public/product.html", product=product, data=data, image_size=image,
                            status=view, objection=visibility.objection_allowed(view))
 
 
@@ -128,7 +130,7 @@ def image(token):
 
 @bp.get("/products/<token>/thumb.jpg")
 def thumbnail(token):
-    """A small JPEG of the main image for the phone page."""
+    """A small JPEG of the main image for the product and phone pages (the original is a link away)."""
     stored = _public_image_or_404(token)
     return _image_response(thumbnail_bytes(stored), "image/jpeg")
 
@@ -152,8 +154,8 @@ def thumbnail_bytes(stored, width=THUMB_WIDTH):
 
 
 def thumbnail_size(stored):
-    """(width, height) of the phone page's image, written on its <img> so that nothing moves
-    when it arrives."""
+    """(width, height) of the product and phone pages' image, written on its <img> so that
+    nothing moves when it arrives."""
     with Image.open(io.BytesIO(thumbnail_bytes(stored))) as img:
         return img.size
 
