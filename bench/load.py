@@ -4,10 +4,14 @@ served by the same gunicorn in the same run.
 
 Builds the database with bench/search.py's builder (N public products, P registry patents),
 then for each address prints req/s, p99 and req/s ÷ the bare app's req/s, with the page cache
-on and off, plus the workers' RSS during and after the runs.
+on and off, plus the workers' RSS during and after the runs. Both servers run side by side and
+the bare app is measured between the addresses (its median is the baseline), so that a change
+in the machine's load during the run moves the baseline with the pages; the static file, whose
+target is nearest the bare app, is measured three times between bare runs (median).
 
     .venv/bin/python bench/load.py [--products 100000] [--patents 1000000] [--seconds 20]
         [--connections 16] [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
+        [--keep | --reuse URL] [--only static,search]
     make bench-load   (the same, defaults)
 
 Targets (issue 16, cache off, ÷ bare): narrow search ≥ 0.013, broad ≥ 0.0065, with a filter
@@ -93,6 +97,9 @@ def main():
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--database-url", default="", help="a PostgreSQL server URL (scratch database)")
+    parser.add_argument("--keep", action="store_true", help="keep the database (for --reuse)")
+    parser.add_argument("--reuse", default="", help="measure a database kept by --keep (its URL) instead")
+    parser.add_argument("--only", default="", help="comma-separated words; measure the addresses naming one")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
@@ -101,18 +108,21 @@ def main():
     from bench.search import build
     from cli import migrate_to_head
     from domain import search
-    from models import Product, db
+    from models import Patent, Product, db
     from seed import load_reference
 
-    with scratch_app(args.database_url, "zlcp_bench_load", JOBS_MODE="sync") as (app, kind):
+    with scratch_app(args.database_url, "zlcp_bench_load", keep=args.keep, reuse=args.reuse,
+                     JOBS_MODE="sync") as (app, kind):
         with app.app_context(), db.database.connection_context():
-            print(f"building {args.products:,} products, {patents:,} patents ({kind})", flush=True)
             migrate_to_head()
-            load_reference()
-            build(args.products, patents, random.Random(2026))
-            search.reindex_all()
-            if kind == "PostgreSQL":
-                db.database.execute_sql("ANALYZE")
+            if not args.reuse:
+                print(f"building {args.products:,} products, {patents:,} patents ({kind})", flush=True)
+                load_reference()
+                build(args.products, patents, random.Random(2026))
+                search.reindex_all()
+                if kind == "PostgreSQL":
+                    db.database.execute_sql("ANALYZE")
+            products, patents = Product.select().count(), Patent.select().count()
             token = Product.select(Product.token).order_by(Product.id).first().token
         with app.test_request_context():
             from flask import url_for
@@ -124,6 +134,9 @@ def main():
                      ("product page", f"/products/{token}"), ("phone page", f"/m/{token}"),
                      ("/api/v1/products?q=电池", "/api/v1/products?q=" + quote("电池")),
                      ("static CSS (fingerprinted)", css)]
+        if args.only:
+            addresses = [(name, path) for name, path in addresses
+                         if any(word in name for word in args.only.split(","))]
         env = {k: v for k, v in os.environ.items() if not k.startswith("ZLCP_")}
         env.update({"ZLCP_DEVELOPMENT": "true", "ZLCP_DATABASE_URL": app.config["DATABASE_URL"],
                     "ZLCP_INSTANCE_PATH": app.instance_path, "ZLCP_REDIS_URL": "",
@@ -131,26 +144,37 @@ def main():
         bare_dir = Path(app.instance_path) / "bare"
         bare_dir.mkdir(exist_ok=True)
         (bare_dir / "bare_wsgi.py").write_text(BARE)
-        proc, base = start_gunicorn("bare_wsgi:app", env, bare_dir)
+        bare_proc, bare_base = start_gunicorn("bare_wsgi:app", env, bare_dir)
+        bares, rows, rss = [], [], {}
+
+        def measure_bare():
+            bares.append(wrk(bare_base + "/", args.seconds, args.connections))
+
         try:
-            bare = wrk(base + "/", args.seconds, args.connections)
+            measure_bare()
+            for cache in (300, 0):
+                proc, base = start_gunicorn("app:create_app()", {**env, "ZLCP_PAGE_CACHE_SECONDS": str(cache)}, ROOT)
+                try:
+                    for name, path in addresses:
+                        urllib.request.urlopen(base + path, timeout=60).read()  # warm (and fill the cache)
+                        runs = 3 if "static" in name else 1
+                        results = []
+                        for _ in range(runs):
+                            results.append(wrk(base + path, args.seconds, args.connections))
+                            rss.setdefault(cache, []).append(max(worker_rss_mb(proc)))
+                            measure_bare()
+                        rows.append((name, cache, *sorted(results)[runs // 2]))
+                    time.sleep(1)
+                    rss_after = worker_rss_mb(proc)
+                finally:
+                    stop(proc)
+                print(f"page cache {'on' if cache else 'off'}: worker RSS during ≤ {max(rss[cache]):.0f} MB, "
+                      f"after {', '.join(f'{r:.0f}' for r in rss_after)} MB", flush=True)
         finally:
-            stop(proc)
-        rows, rss = [], {}
-        for cache in (300, 0):
-            proc, base = start_gunicorn("app:create_app()", {**env, "ZLCP_PAGE_CACHE_SECONDS": str(cache)}, ROOT)
-            try:
-                for name, path in addresses:
-                    urllib.request.urlopen(base + path, timeout=60).read()  # warm (and fill the cache)
-                    rows.append((name, cache, *wrk(base + path, args.seconds, args.connections)))
-                    rss.setdefault(cache, []).append(max(worker_rss_mb(proc)))
-                time.sleep(1)
-                rss_after = worker_rss_mb(proc)
-            finally:
-                stop(proc)
-            print(f"page cache {'on' if cache else 'off'}: worker RSS during ≤ {max(rss[cache]):.0f} MB, "
-                  f"after {', '.join(f'{r:.0f}' for r in rss_after)} MB", flush=True)
-    print(f"\n{kind}, {args.products:,} products, {patents:,} patents; gunicorn 2 sync workers; "
+            stop(bare_proc)
+    bare = sorted(bares)[len(bares) // 2]
+    print(f"bare app runs: {', '.join(f'{b[0]:.0f}' for b in bares)} req/s (the median is the baseline)")
+    print(f"\n{kind}, {products:,} products, {patents:,} patents; gunicorn 2 sync workers; "
           f"wrk {args.connections} connections × {args.seconds} s")
     print(f"{'request':<30} {'cache':>5} {'req/s':>9} {'p99 ms':>9} {'÷ bare':>8} {'errors':>7}")
     print(f"{'bare WSGI app':<30} {'':>5} {bare[0]:9.0f} {bare[1]:9.1f} {1:8.4f} {bare[2]:7d}")

@@ -7,6 +7,7 @@ The thresholds are lowered here (a few products stand for thousands); the code p
 ones a full index takes. Runs on SQLite, and on PostgreSQL when ZLCP_TEST_DATABASE_URL is set.
 """
 
+import os
 import re
 from contextlib import contextmanager
 
@@ -14,6 +15,7 @@ import pytest
 
 import workflows
 from domain import search
+from infra import changes
 from models import AssetInfo, Product, Recognition, RecognitionRound, db, last_fiscal_year
 
 
@@ -56,9 +58,22 @@ def statements():
 
 @pytest.fixture
 def small_thresholds(monkeypatch):
-    """Exact up to 4 matches; a broad query ranks its newest 3."""
+    """Exact up to 4 matches; a broad query ranks its newest 3; on PostgreSQL a sample should
+    hold 2 matches."""
     monkeypatch.setattr(search, "EXACT_UP_TO", 4)
     monkeypatch.setattr(search, "RANK_CANDIDATES", 3)
+    monkeypatch.setattr(search, "SAMPLE_ROWS", 2)
+
+
+@pytest.fixture
+def analysed():
+    """analysed(): the index's statistics counted afresh (ANALYZE), as a server's autovacuum
+    does, and read afresh by search."""
+    def _analyse():
+        db.database.execute_sql("ANALYZE searchdoc")
+        changes._kept.clear()
+
+    return _analyse
 
 
 def test_a_broad_query_says_about_and_a_narrow_one_is_exact(client, file_product, small_thresholds):
@@ -69,13 +84,19 @@ def test_a_broad_query_says_about_and_a_narrow_one_is_exact(client, file_product
 
     broad = search.search("电池", {})
     assert broad.estimated
-    # the matches of the sample buckets read, scaled up (1 bucket of 16, or 4 when that is thin)
-    # (or, when that says fewer than twice the threshold, the matches counted up to that)
     matches = [p.id for p in search.public_query("电池", {})]
     assert len(matches) > 4
-    in_sample = sum(search.sample_of(pid) < 4 for pid in matches)
-    one_bucket = sum(search.sample_of(pid) < 1 for pid in matches)
-    assert broad.total in (one_bucket * 16, in_sample * 4, 8)
+    if search.is_postgres():
+        # the matches of the first k fine buckets (k of 256) read, scaled up: k is chosen to
+        # hold about SAMPLE_ROWS of them, not all 256
+        scaled = {round(sum(search.fine_sample_of(pid) < k for pid in matches) * 256 / k) for k in range(1, 256)}
+        assert broad.total in scaled
+    else:
+        # the matches of the sample buckets read, scaled up (1 bucket of 16, or 4 when that is thin)
+        # (or, when that says fewer than twice the threshold, the matches counted up to that)
+        in_sample = sum(search.sample_of(pid) < 4 for pid in matches)
+        one_bucket = sum(search.sample_of(pid) < 1 for pid in matches)
+        assert broad.total in (one_bucket * 16, in_sample * 4, 8)
     html = client.get("/search?q=电池").get_data(as_text=True)
     assert re.search(r"“电池”的查询结果：约[0-9,]+个产品", html)
     assert f"共{len(matches)}个产品" not in html
@@ -98,7 +119,10 @@ def test_a_few_matches_under_filters_are_counted_not_scaled_up(file_product, sma
     results = search.search("电池", {"industry": "4028"})
     assert results.estimated  # the text is broad
     bucket = search.sample_of(odd.id)
-    if bucket >= 4:  # in no sample: the estimate says 0, so the matches under the filter are counted
+    if search.is_postgres():  # scaled up from k fine buckets of 256, if in them, else counted
+        bucket = search.fine_sample_of(odd.id)
+        assert results.total in {1} | {round(256 / k) for k in range(bucket + 1, 256)}
+    elif bucket >= 4:  # in no sample: the estimate says 0, so the matches under the filter are counted
         assert results.total == 1
     else:  # in the sample: scaled up from it (1 bucket of 16, or 4 buckets)
         assert results.total in (4, 16)
@@ -152,6 +176,11 @@ def test_a_broad_query_ranks_its_newest_matches_then_lists_the_rest_by_date(file
     year = str(search.SearchDoc.get_by_id(oldest.id).year)  # the filing year in Beijing, as the filter reads it
     filtered = search.search("电池", {"year": year}, per_page=10)
     assert [p.id for p in filtered.items] == ids
+    # the newest matches are looked for among the newest ids first (PostgreSQL): when all of them
+    # are older, they are still found
+    for i in range(12):
+        file_product(name=f"储能柜{i}", intro="配套储能设备。")
+    assert [p.id for p in search.search("电池", {}, per_page=10).items] == ids
     if not search.is_postgres():  # the count that replaces a thin sample's under filters
         toks = search.clean("电池", {})[1]
         assert search._fts_count(toks, 100, {"year": year}) == 7 and search._fts_count(toks, 5) == 5
@@ -196,3 +225,29 @@ def test_an_api_page_costs_a_fixed_number_of_statements(client, file_product):
     rest = client.get(f"/api/v1/products?q=电池&limit=20&cursor={body['next_cursor']}").get_json()
     assert [i["token"] for i in rest["items"]] == [products[-1].token] and rest["next_cursor"] is None
     assert {i["token"] for i in body["items"]} == {p.token for p in Product.select().order_by(Product.id).limit(20)}
+
+
+@pytest.mark.skipif(not os.environ.get("ZLCP_TEST_DATABASE_URL"), reason="PostgreSQL not configured")
+def test_a_token_in_most_rows_is_checked_on_each_row_with_the_same_results(file_product, analysed, monkeypatch):
+    """PostgreSQL: GIN reads a token's whole list of rows, so a token in most rows (by the
+    statistics) is checked on the rows the rest of the query picks instead: same results."""
+    for i in range(10):
+        file_product(name=f"动力电池{i}", intro="含储能模块。" if i % 3 else "动力电池。")
+    file_product(name="焊接机器人", intro="用于汽车焊装生产线。")
+    analysed()
+    assert search._dense(search.clean("电池", {})[1]) == ["电池"]
+    assert search._dense(search.clean("储能", {})[1]) == ["储能"]  # 6 of 11 rows: above 0.3
+
+    def results(q, filters, **kw):
+        r = search.search(q, filters, **kw)
+        return [p.id for p in r.items], r.total, {k: [(v.value, v.count) for v in vs] for k, vs in r.facets.items()}
+
+    queries = [("电池", {}), ("电池 储能", {}), ("动力电池", {"status": "filed"}), ("电池", {"year": "2020"})]
+    with statements() as seen:
+        dense = [results(q, f) for q, f in queries] + [results("电池", {}, sort="date")]
+    assert any("COALESCE" in sql for sql in seen)
+    monkeypatch.setattr(search, "DENSE", 2.0)  # no token is dense: every one through GIN
+    with statements() as seen:
+        assert [results(q, f) for q, f in queries] + [results("电池", {}, sort="date")] == dense
+    assert not any("COALESCE" in sql for sql in seen)
+    assert dense[0][1] == 10 and dense[1][1] == 6 and dense[2][1] == 10 and dense[3][1] == 0
