@@ -99,15 +99,22 @@ class Prepared:
     peewee renders a query's SQL afresh at every execution; for a model of fifty columns joined
     to three others that rendering costs more than the statement itself (a third of a public
     product page's time). `build(slot)` returns the query with `slot(name)` where each value
-    goes; `rows(name=value, …)` runs it with those values (strings or numbers, as stored)."""
+    goes; `rows(name=value, …)` runs it with those values (strings or numbers, as stored).
+    `slot.many(name, n)` is a list of n slots for an IN (…) of up to n values: `rows` takes a
+    list for it and repeats its last value in the slots left over."""
 
     def __init__(self, build):
         self._build = build
         self._compiled = {}  # database class → (query, sql, slot name or None per parameter, example)
 
-    @staticmethod
-    def _slot(name):
-        return Value(f"\x1fslot:{name}\x1f", unpack=False)
+    class _Slots:
+        def __call__(self, name):
+            return Value(f"\x1fslot:{name}\x1f", unpack=False)
+
+        def many(self, name, n):
+            return [self(f"{name}#{k}") for k in range(n)]
+
+    _slot = _Slots()
 
     def rows(self, **values):
         database = db.database
@@ -119,8 +126,19 @@ class Prepared:
             names = [p[6:-1] if isinstance(p, str) and p.startswith("\x1fslot:") else None for p in example]
             compiled = self._compiled[kind] = (query, sql, names, example)
         query, sql, names, example = compiled
-        params = [values[name] if name else fixed for name, fixed in zip(names, example, strict=True)]
+        params = [fixed if name is None else self._value(values, name)
+                  for name, fixed in zip(names, example, strict=True)]
         return list(query._get_cursor_wrapper(database.execute_sql(sql, params)))
+
+    @staticmethod
+    def _value(values, name):
+        if "#" not in name:
+            return values[name]
+        name, k = name.split("#")
+        many = values[name]
+        if not many:
+            raise ValueError(f"{name}: at least one value")
+        return many[min(int(k), len(many) - 1)]
 
     def first(self, **values):
         found = self.rows(**values)
