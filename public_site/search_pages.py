@@ -2,6 +2,7 @@
 Result cards show the main image through product_pages' thumbnail route (public products only)."""
 
 import io
+from urllib.parse import urlencode
 
 from flask import abort, render_template, request, send_file, url_for
 
@@ -12,6 +13,7 @@ from public_site.page_cache import cached_page
 from public_site.public import bp
 
 PER_PAGE = 20
+URL_SAFE = "!$'()*,/:;?@"  # what url_for leaves unquoted in a query (werkzeug.urls._urlencode)
 
 
 def _args():
@@ -30,11 +32,18 @@ def search_page():
     q, filters, sort = _args()
     results = search.search(q, filters, sort=sort, page=request.args.get("page", 1), per_page=PER_PAGE)
 
+    page_url = url_for("public.search_page")
+
     def link(endpoint="public.search_page", **changes):
-        """This page's URL with some arguments changed (None removes one); back to page 1."""
+        """This page's URL with some arguments changed (None removes one); back to page 1. The
+        page's own links (some sixty facet values) append their arguments as url_for would
+        to the address built once: building each took a tenth of the page's time."""
         args = {"q": results.q, "sort": results.sort, **{k: str(v) for k, v in results.filters.items()}}
         args.update(changes)
-        return url_for(endpoint, **{k: v for k, v in args.items() if v not in (None, "")})
+        args = {k: v for k, v in args.items() if v not in (None, "")}
+        if endpoint != "public.search_page":
+            return url_for(endpoint, **args)
+        return f"{page_url}?{urlencode(args, safe=URL_SAFE)}" if args else page_url
 
     def facet_link(name, f):
         """Select a facet value, or, for the selected one, step back out of it."""
