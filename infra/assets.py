@@ -36,6 +36,7 @@ COMPRESS_MIMETYPES = ["text/html", "text/css", "text/plain", "text/javascript", 
                       "image/x-icon", "image/vnd.microsoft.icon"]
 
 compress = Compress()
+IN_MEMORY_UP_TO = 512 * 1024  # bytes: a static file (or its .gz/.br) this small is served from memory
 
 
 def fingerprinted_name(filename, digest):
@@ -64,6 +65,7 @@ class StaticFiles(WhiteNoise):
         self.build_dir = Path(build_dir)
         self.immutable = set()  # fingerprinted urls
         self.names = {}  # (source path, mtime, size) -> fingerprinted file name
+        self.bodies = {}  # path -> bytes of a file served from memory
 
     def immutable_file_test(self, path, url):
         return url in self.immutable
@@ -79,6 +81,21 @@ class StaticFiles(WhiteNoise):
         if static_file is None:
             return self.application(environ, start_response)
         return self.serve(static_file, environ, start_response)
+
+    def serve(self, static_file, environ, start_response):
+        """WhiteNoise's answer, a small file's bytes sent from memory (read once per worker)
+        instead of a file opened, sent and closed for every request."""
+        if (environ["REQUEST_METHOD"] != "GET" or "HTTP_RANGE" in environ
+                or not hasattr(static_file, "get_path_and_headers") or static_file.is_not_modified(environ)):
+            return super().serve(static_file, environ, start_response)
+        path, headers = static_file.get_path_and_headers(environ)
+        body = self.bodies.get(path)
+        if body is None:
+            if os.path.getsize(path) > IN_MEMORY_UP_TO:
+                return super().serve(static_file, environ, start_response)
+            body = self.bodies[path] = Path(path).read_bytes()
+        start_response("200 OK", list(headers))
+        return [body]
 
     def fingerprint(self, prefix, filename):
         """The fingerprinted name of a file of the folder at `prefix`, preparing it; the name

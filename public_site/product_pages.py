@@ -153,11 +153,21 @@ def thumbnail_bytes(stored, width=THUMB_WIDTH):
     return data
 
 
+_thumbnail_sizes = {}  # sha256 of an image -> its thumbnail's (width, height)
+
+
 def thumbnail_size(stored):
     """(width, height) of the product and phone pages' image, written on its <img> so that
-    nothing moves when it arrives."""
-    with Image.open(io.BytesIO(thumbnail_bytes(stored))) as img:
-        return img.size
+    nothing moves when it arrives; kept per image content (else every view of the page would
+    read the thumbnail back and decode it)."""
+    size = _thumbnail_sizes.get(stored.sha256)
+    if size is None:
+        with Image.open(io.BytesIO(thumbnail_bytes(stored))) as img:
+            size = img.size
+        if len(_thumbnail_sizes) >= 4096:
+            _thumbnail_sizes.clear()
+        _thumbnail_sizes[stored.sha256] = size
+    return size
 
 
 QR_FORMATS = {"png": (documents.qr_png, "image/png"), "svg": (documents.qr_svg, "image/svg+xml")}

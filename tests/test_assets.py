@@ -5,6 +5,7 @@ page has a meta description; the Content-Security-Policy still holds."""
 import gzip
 import io
 import re
+from pathlib import Path
 
 import brotli
 from PIL import Image
@@ -43,6 +44,21 @@ def test_fingerprinted_files_are_cached_for_good_and_compressed(client):
     assert resp.headers["Content-Encoding"] == "br" and brotli.decompress(resp.data) == css
     plain = client.get(bootstrap)
     assert "Content-Encoding" not in plain.headers and plain.data == css
+
+
+def test_a_static_file_from_memory_is_the_file_and_ranges_and_head_still_work(app, client):
+    """Small files are sent from each worker's memory: the same bytes, again and again, while
+    a Range, a HEAD or a revalidation still get WhiteNoise's own answers."""
+    source = (Path(app.static_folder) / "css" / "zlcp.css").read_bytes()
+    first, second = client.get("/static/css/zlcp.css"), client.get("/static/css/zlcp.css")
+    assert first.data == second.data == source and int(first.headers["Content-Length"]) == len(source)
+    assert "Content-Encoding" not in first.headers and first.headers["ETag"]
+    part = client.get("/static/css/zlcp.css", headers={"Range": "bytes=0-9"})
+    assert part.status_code == 206 and part.data == source[:10]
+    head = client.head("/static/css/zlcp.css")
+    assert head.status_code == 200 and head.data == b"" and int(head.headers["Content-Length"]) == len(source)
+    assert client.get("/static/css/zlcp.css", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert gzip.decompress(client.get("/static/css/zlcp.css", headers=GZIP).data) == source
 
 
 def test_plain_static_addresses_are_revalidated(client):
