@@ -20,6 +20,7 @@ import csv
 import io
 import json
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -129,10 +130,10 @@ def clean_row(row, delta=False):
 def import_file(path, delta=False, progress=None, total=None):
     """Import a registry file; returns {'imported', 'changed', 'errors': [(line, msg)]}.
 
-    A full file streams through clean_row() into a staging table and is upserted from there
-    in one transaction (bulk_load): a row that fails is reported by line and left out, the
-    others go in whole, and importing the same file again changes nothing. A delta file (a
-    day's legal statuses) goes in batches."""
+    A full file streams through clean_row() into the register in one transaction (bulk_load:
+    straight into an empty one, else staged and upserted): a row that fails is reported by
+    line and left out, the others go in whole, and importing the same file again changes
+    nothing. A delta file (a day's legal statuses) goes in batches."""
     if not delta:
         errors = []
         counted = (lambda done, t: progress(done + len(errors), t)) if progress else None  # rows read
@@ -180,121 +181,231 @@ def _flush(rows, result):
     result["imported"] += len(rows)
 
 
-STAGE_CHUNK = 50_000  # rows staged per COPY / executemany (and per progress report)
-STAGE_COLUMNS = ("line", "number", "display_number", "name", "kind", "patentees", "application_date",
-                 "grant_date", "legal_status", "expiry_date")
-PATENT_COLUMNS = STAGE_COLUMNS[1:]
+STAGE_CHUNK = 50_000  # rows per executemany, or per part of the COPY stream (and per progress report)
+PATENT_COLUMNS = ("number", "display_number", "name", "kind", "patentees", "application_date", "grant_date",
+                  "legal_status", "expiry_date")
+STAGE_COLUMNS = ("line", *PATENT_COLUMNS)
+_json_list = json.JSONEncoder(ensure_ascii=False).encode  # the patentees as models.JSONField writes them
+SQLITE_LOAD_CACHE_KIB = 262_144  # SQLite's page cache while loading (its default is 2 MiB)
 
 
 def bulk_load(rows, progress=None, total=None):
     """Upsert clean registry rows ((line, row) pairs, or rows) into patent and patentholder;
     returns how many distinct numbers went in.
 
-    The rows are copied into temporary staging tables (COPY on PostgreSQL, executemany on
-    SQLite, STAGE_CHUNK at a time), then one INSERT … SELECT … ON CONFLICT (number) upserts
-    the patents, legal-status changes of patents some unit holds are recorded, and the
-    patentee index is rebuilt for the numbers loaded — all in one transaction, so a failure
-    leaves nothing half done. A number repeated in the input: the last row wins. Into an
-    empty register, the patentee index is built after the load instead of row by row."""
+    Into an empty register the rows go straight into patent, whose indexes are built once
+    after the load (_load_empty); otherwise they are staged and upserted (_load_staged). The
+    patents are streamed to the database (COPY on PostgreSQL, executemany on SQLite), the
+    patentee index is filled from their patentees in SQL; all in one transaction, so a failure
+    leaves nothing half done. On PostgreSQL one import runs at a time; readers go on, except
+    during a load into an empty register, whose tables stay locked until it commits. A number
+    repeated in the input: the last row wins."""
     database = db.database
     postgres = database.param == "%s"
-    now = utcnow()
-    with database.atomic():
-        _create_stage(postgres)
-        done, seen, repeated = 0, set(), False
-        chunk, holders = [], []
-        for item in rows:
-            line, row = item if isinstance(item, tuple) else (done + 1, item)
-            done += 1
-            key = hash(row["number"])
-            repeated = repeated or key in seen
-            seen.add(key)
-            chunk.append((line, row["number"], row["display_number"], row["name"], row["kind"],
-                          json.dumps(row["patentees"], ensure_ascii=False), row["application_date"],
-                          row["grant_date"], row["legal_status"], row["expiry_date"]))
-            holders.extend((line, name) for name in dict.fromkeys(row["patentees"]))
-            if len(chunk) >= STAGE_CHUNK:
-                _stage(postgres, chunk, holders)
-                chunk, holders = [], []
-                if progress:
-                    progress(done, total)
-        _stage(postgres, chunk, holders)
-        del seen
-        if repeated:  # keep each number's last row
-            database.execute_sql('DELETE FROM "zl_stage" WHERE "line" < (SELECT max(s2."line") FROM "zl_stage" s2 '
-                                 'WHERE s2."number" = "zl_stage"."number")')
-        loaded = _upsert_staged(postgres, now)
-        database.execute_sql('DROP TABLE "zl_stage"')
-        database.execute_sql('DROP TABLE "zl_stage_holder"')
+    feed = _Feed(rows, progress, total)
+    with _sqlite_cache(postgres), database.atomic():
+        if postgres:
+            database.execute_sql('LOCK TABLE "patent" IN SHARE ROW EXCLUSIVE MODE')
+        load = _load_staged if Patent.select().exists() else _load_empty
+        loaded = load(feed, postgres, utcnow())
     if postgres and loaded >= STAGE_CHUNK:
         database.execute_sql('ANALYZE "patent"')
         database.execute_sql('ANALYZE "patentholder"')
     if progress:
-        progress(done, total)
+        progress(feed.done, total)
     return loaded
 
 
-def _create_stage(postgres):
+@contextmanager
+def _sqlite_cache(postgres):
+    """On SQLite, a page cache big enough for the load and its index builds, then the old one."""
+    if postgres:
+        yield
+        return
+    old = db.database.execute_sql("PRAGMA cache_size").fetchone()[0]
+    db.database.execute_sql(f"PRAGMA cache_size = -{SQLITE_LOAD_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        db.database.execute_sql(f"PRAGMA cache_size = {int(old)}")
+
+
+class _Feed:
+    """The (line, row) pairs to load, counted; progress(rows so far, total) when the row after
+    each STAGE_CHUNK is asked for, that is once they are written."""
+
+    def __init__(self, rows, progress, total):
+        self.rows, self.progress, self.total, self.done = rows, progress, total, 0
+
+    def __iter__(self):
+        for item in self.rows:
+            if self.progress and self.done and not self.done % STAGE_CHUNK:
+                self.progress(self.done, self.total)
+            self.done += 1
+            yield item if isinstance(item, tuple) else (self.done, item)
+
+
+def _load_empty(feed, postgres, now):
+    """Into an empty register: the rows straight into patent (the ids given here), then the
+    patentee index from their patentees; the tables' indexes (and on PostgreSQL patentholder's
+    foreign key) are dropped before and built once after. Of a repeated number the earlier
+    rows are deleted before the unique index is built. Returns the number of patents loaded."""
+    database = db.database
+    foreign_keys = []
+    if postgres:
+        database.execute_sql("SET LOCAL maintenance_work_mem = '256MB'")  # index builds sort in memory
+        foreign_keys = database.execute_sql(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'patentholder'::regclass AND contype = 'f'").fetchall()
+        for name, _definition in foreign_keys:
+            database.execute_sql(f'ALTER TABLE "patentholder" DROP CONSTRAINT "{name}"')
+    for model in (Patent, PatentHolder):
+        model._schema.drop_indexes()
+    first = database.execute_sql(
+        "SELECT nextval(pg_get_serial_sequence('patent', 'id'))" if postgres
+        else 'SELECT coalesce(max("id"), 0) + 1 FROM "patent"').fetchone()[0]
+    stamp = now.isoformat(" ")
+    written, repeated, twice = _write_patents(
+        feed, postgres, "patent", ("id", *PATENT_COLUMNS, "created_at", "updated_at"), first, (stamp, stamp))
+    removed = _drop_superseded("patent", "id") if repeated else 0
+    Patent._schema.create_indexes()
+    _insert_holders(postgres, 'x."id"', 'FROM "patent" x', twice, now)
+    PatentHolder._schema.create_indexes()
+    for name, definition in foreign_keys:  # checked in one pass over the table
+        database.execute_sql(f'ALTER TABLE "patentholder" ADD CONSTRAINT "{name}" {definition}')
+    if postgres and written:
+        database.execute_sql("SELECT setval(pg_get_serial_sequence('patent', 'id'), %s)", (first + written - 1,))
+    return written - removed
+
+
+def _load_staged(feed, postgres, now):
+    """Into a register that has patents: the rows into a temporary staging table, then the
+    legal-status changes of patents some unit holds are recorded, one INSERT … SELECT … ON
+    CONFLICT (number) upserts the patents (a row that differs in nothing is left as it is) and
+    the patentees of new patents and of those whose patentees changed are (re)placed. Returns
+    the number of patents loaded."""
+    database = db.database
+    p = database.param
     text, date_ = ("text", "date") if postgres else ("TEXT", "TEXT")
-    db.database.execute_sql(
+    database.execute_sql(
         f'CREATE TEMPORARY TABLE "zl_stage" ("line" integer, "number" {text}, "display_number" {text}, '
         f'"name" {text}, "kind" {text}, "patentees" {text}, "application_date" {date_}, "grant_date" {date_}, '
         f'"legal_status" {text}, "expiry_date" {date_})')
-    db.database.execute_sql(f'CREATE TEMPORARY TABLE "zl_stage_holder" ("line" integer, "name" {text})')
-
-
-def _stage(postgres, rows, holders):
-    if not rows:
-        return
-    cursor = db.database.cursor()
-    if postgres:
-        for table, columns, values in (("zl_stage", STAGE_COLUMNS, rows),
-                                       ("zl_stage_holder", ("line", "name"), holders)):
-            buf = io.StringIO()
-            csv.writer(buf, lineterminator="\n").writerows(values)  # None: an empty field, NULL
-            buf.seek(0)
-            names = ", ".join(f'"{c}"' for c in columns)
-            cursor.copy_expert(f'COPY "{table}" ({names}) FROM STDIN WITH (FORMAT csv)', buf)
-    else:
-        marks = ", ".join("?" * len(STAGE_COLUMNS))
-        cursor.executemany(f'INSERT INTO "zl_stage" VALUES ({marks})',
-                           [r[:6] + tuple(_iso(v) for v in r[6:8]) + (r[8], _iso(r[9])) for r in rows])
-        cursor.executemany('INSERT INTO "zl_stage_holder" VALUES (?, ?)', holders)
-
-
-def _upsert_staged(postgres, now):
-    """patent and patentholder from the staging tables; returns the number of patents loaded."""
-    database = db.database
-    p = database.param
+    written, repeated, twice = _write_patents(feed, postgres, "zl_stage", STAGE_COLUMNS)
+    removed = _drop_superseded("zl_stage", "line") if repeated else 0
     database.execute_sql('CREATE INDEX "zl_stage_number" ON "zl_stage" ("number")')
-    existing = database.execute_sql('SELECT count(*) FROM "zl_stage" s JOIN "patent" pt ON pt."number" = s."number"'
-                                    ).fetchone()[0]
-    if existing:
-        database.execute_sql(
-            'INSERT INTO "patentstatuschange" ("patent_id", "old_status", "new_status", "seen_by_products", '
-            f'"created_at") SELECT pt."id", pt."legal_status", s."legal_status", {p}, {p} '
-            'FROM "zl_stage" s JOIN "patent" pt ON pt."number" = s."number" '
-            'WHERE pt."legal_status" <> s."legal_status" '
-            'AND EXISTS (SELECT 1 FROM "unitpatent" u WHERE u."patent_id" = pt."id")', (False, now))
-        database.execute_sql('DELETE FROM "patentholder" WHERE "patent_id" IN (SELECT pt."id" FROM "zl_stage" s '
-                             'JOIN "patent" pt ON pt."number" = s."number")')
+    if postgres:  # the planner knows nothing of a temporary table until it is analysed
+        database.execute_sql('ANALYZE "zl_stage"')
+    database.execute_sql(
+        'INSERT INTO "patentstatuschange" ("patent_id", "old_status", "new_status", "seen_by_products", '
+        f'"created_at") SELECT pt."id", pt."legal_status", s."legal_status", {p}, {p} '
+        'FROM "zl_stage" s JOIN "patent" pt ON pt."number" = s."number" '
+        'WHERE pt."legal_status" <> s."legal_status" '
+        'AND EXISTS (SELECT 1 FROM "unitpatent" u WHERE u."patent_id" = pt."id")', (False, now))
+    database.execute_sql(  # the numbers whose patentees are to be (re)placed
+        'CREATE TEMPORARY TABLE "zl_due" AS SELECT s."number", s."patentees" FROM "zl_stage" s '
+        'LEFT JOIN "patent" pt ON pt."number" = s."number" WHERE pt."patentees" IS NULL '
+        'OR pt."patentees" <> s."patentees"')
+    if postgres:
+        database.execute_sql('ANALYZE "zl_due"')  # as zl_stage
+    database.execute_sql('DELETE FROM "patentholder" WHERE "patent_id" IN (SELECT pt."id" FROM "zl_due" d '
+                         'JOIN "patent" pt ON pt."number" = d."number")')
     columns = ", ".join(f'"{c}"' for c in PATENT_COLUMNS)
     updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in PATENT_COLUMNS[1:] + ("updated_at",))
-    cursor = database.execute_sql(
+    differs = " OR ".join(f'"patent"."{c}" {"IS DISTINCT FROM" if postgres else "IS NOT"} EXCLUDED."{c}"'
+                          for c in PATENT_COLUMNS[1:])
+    database.execute_sql(
         f'INSERT INTO "patent" ({columns}, "created_at", "updated_at") '
         f'SELECT {", ".join("s." + c for c in columns.split(", "))}, {p}, {p} FROM "zl_stage" s WHERE true '
-        f'ON CONFLICT ("number") DO UPDATE SET {updates}', (now, now))
-    loaded = cursor.rowcount
-    rebuild = not existing and not PatentHolder.select().exists()
-    if rebuild:  # an empty register: build the patentee indexes once, after the rows are in
-        PatentHolder._schema.drop_indexes()
-    database.execute_sql(
-        'INSERT INTO "patentholder" ("patent_id", "name", "created_at") '
-        f'SELECT DISTINCT pt."id", h."name", {p} FROM "zl_stage_holder" h '
-        'JOIN "zl_stage" s ON s."line" = h."line" JOIN "patent" pt ON pt."number" = s."number"', (now,))
-    if rebuild:
-        PatentHolder._schema.create_indexes()
-    return loaded
+        f'ON CONFLICT ("number") DO UPDATE SET {updates} WHERE {differs}', (now, now))
+    if postgres and written >= STAGE_CHUNK:  # the planner has to know of the patents just added
+        database.execute_sql('ANALYZE "patent"')
+    _insert_holders(postgres, 'pt."id"', 'FROM "zl_due" x JOIN "patent" pt ON pt."number" = x."number"', twice, now)
+    database.execute_sql('DROP TABLE "zl_due"')
+    database.execute_sql('DROP TABLE "zl_stage"')
+    return written - removed
+
+
+def _write_patents(feed, postgres, table, columns, first_id=None, extra=()):
+    """Write the patents of `feed` into `table`, STAGE_CHUNK rows at a time: one COPY … FROM
+    STDIN on PostgreSQL, streamed so that the server stores some rows while the next are read
+    and cleaned; executemany on SQLite. Each row is a tuple as soon as it is read (a cleaned
+    dict kept longer would make the garbage collector walk the heap), keyed by its line or by
+    an id counted from first_id, and followed by `extra`. Returns (rows written, whether a
+    number may repeat, whether a row names a patentee twice)."""
+    written, repeated, twice = 0, False, False
+
+    def batches():
+        nonlocal written, repeated, twice
+        seen, batch = set(), []
+        for line, row in feed:
+            number, names = row["number"], row["patentees"]
+            key = hash(number)  # a hash, not the text: a fraction of the memory
+            repeated = repeated or key in seen
+            seen.add(key)
+            twice = twice or (len(names) > 1 and len(set(names)) < len(names))
+            batch.append((line if first_id is None else first_id + written, number, row["display_number"],
+                          row["name"], row["kind"], _json_list(names), _iso(row["application_date"]),
+                          _iso(row["grant_date"]), row["legal_status"], _iso(row["expiry_date"]), *extra))
+            written += 1
+            if len(batch) >= STAGE_CHUNK:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    names = ", ".join(f'"{c}"' for c in columns)
+    cursor = db.database.cursor()
+    if postgres:
+        stream = _CsvStream(batches())
+        cursor.copy_expert(f'COPY "{table}" ({names}) FROM STDIN WITH (FORMAT csv)', stream)
+        if stream.failed:
+            raise stream.failed
+    else:
+        sql = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))})'
+        for batch in batches():
+            cursor.executemany(sql, batch)
+    return written, repeated, twice
+
+
+class _CsvStream:
+    """The file a COPY … FROM STDIN reads: the CSV text of each list of rows in turn. An error
+    while one is prepared ends the stream; the caller raises it once the COPY is over (psycopg2
+    would make it a database error)."""
+
+    def __init__(self, batches):
+        self.batches, self.failed = iter(batches), None
+
+    def read(self, _size=-1):
+        buf = io.StringIO()
+        while not buf.tell() and not self.failed:
+            try:
+                batch = next(self.batches, None)
+            except Exception as exc:  # noqa: BLE001 - raised again after the COPY
+                self.failed = exc
+                break
+            if batch is None:
+                break
+            csv.writer(buf, lineterminator="\n").writerows(batch)  # None: an empty field, NULL
+        return buf.getvalue()
+
+
+def _drop_superseded(table, key):
+    """Delete every row of `table` but the last (highest `key`) of each number; returns how many."""
+    return db.database.execute_sql(
+        f'DELETE FROM "{table}" WHERE "{key}" IN (SELECT "{key}" FROM (SELECT "{key}", row_number() OVER '
+        f'(PARTITION BY "number" ORDER BY "{key}" DESC) AS "later" FROM "{table}") t WHERE "later" > 1)').rowcount
+
+
+def _insert_holders(postgres, patent_id, source, distinct, now):
+    """The patentholder rows of the patents in `source` (`FROM …` naming their ids `patent_id`
+    and their JSON lists of patentees x."patentees"); distinct: a list may name someone twice."""
+    names = ('jsonb_array_elements_text(x."patentees"::jsonb) AS j("value")' if postgres
+             else 'json_each(x."patentees") AS j')
+    db.database.execute_sql(
+        f'INSERT INTO "patentholder" ("patent_id", "name", "created_at") '
+        f'SELECT {"DISTINCT " if distinct else ""}{patent_id}, j."value", {db.database.param} '
+        f'{source}, {names}', (now,))
 
 
 def _upsert(rows):

@@ -241,8 +241,16 @@ def patent_check_char(body):
     return "X" if total == 10 else str(total)
 
 
+REGISTRY_FORM = re.compile(r"ZL([0-9]{12})\.([0-9X])")  # the registry's own form, on nearly every row of its files
+
+
 def patent_number(value):
-    """ZL202010566088.9, 202010566088.9, CN2020105660889, old 9-character numbers."""
+    """ZL202010566088.9, 202010566088.9, CN2020105660889, old 9-character numbers. The
+    registry's own form is checked straight away (a million rows of an import: 6-10 us each
+    through the general path)."""
+    match = REGISTRY_FORM.fullmatch(value) if isinstance(value, str) else None
+    if match and match[1][4] in PATENT_KINDS and patent_check_char(match[1]) == match[2]:
+        return PatentNumber(application_number=match[1] + match[2], kind=PATENT_KINDS[match[1][4]])
     text = re.sub(r"[\s.]", "", normal(value).upper())
     text = re.sub(r"^(ZL|CN)", "", text)
     if not re.fullmatch(r"([0-9]{12}|[0-9]{8})[0-9X]", text):
