@@ -749,14 +749,7 @@ def _pg_broad_ids(toks, filters, limit, offset, total):
         if len(ranked) == RANK_CANDIDATES or not lowest:
             break
         span *= 4
-    ids = ranked[offset:offset + limit]
-    if len(ranked) < RANK_CANDIDATES or offset + limit <= len(ranked):
-        return ids  # the candidates are every match, or the page ends among them
-    rest = (_doc_query(toks, filters).select(SearchDoc.product)
-            .where(SearchDoc.product < min(ranked))
-            .order_by(SearchDoc.filed_at.desc(), SearchDoc.product.desc()))
-    start = max(0, offset - len(ranked))
-    return ids + [pid for (pid,) in rest.limit(limit - len(ids)).offset(start).tuples()]
+    return _then_by_date(toks, filters, ranked, limit, offset)
 
 
 def _fts_candidates(toks, filters):
@@ -785,13 +778,19 @@ def _sqlite_broad_ids(toks, filters, limit, offset):
     then the other matches by filing date, newest first."""
     sql, params = _fts_candidates(toks, filters)
     ranked = sorted(db.database.execute_sql(sql, params).fetchall(), key=lambda row: (row[1], -row[0]))
-    ids = [row[0] for row in ranked[offset:offset + limit]]
+    return _then_by_date(toks, filters, [row[0] for row in ranked], limit, offset)
+
+
+def _then_by_date(toks, filters, ranked, limit, offset):
+    """The page at offset of a broad query's order: its ranked newest matches (ids), then, when
+    they are RANK_CANDIDATES (not every match), the older matches by filing date, newest first."""
+    ids = ranked[offset:offset + limit]
     if len(ranked) < RANK_CANDIDATES or offset + limit <= len(ranked):
         return ids  # the candidates are every match, or the page ends among them
-    start = max(0, offset - len(ranked))
     rest = (_doc_query(toks, filters).select(SearchDoc.product)
-            .where(SearchDoc.product.not_in(SQL(f"(SELECT id FROM ({sql}))", params)))
+            .where(SearchDoc.product < min(ranked))  # the candidates are the newest by id
             .order_by(SearchDoc.filed_at.desc(), SearchDoc.product.desc()))
+    start = max(0, offset - len(ranked))
     return ids + [pid for (pid,) in rest.limit(limit - len(ids)).offset(start).tuples()]
 
 

@@ -66,8 +66,7 @@ def product_or_404(token):
 def detail(token):
     product, view = product_or_404(token)
     data = public_data(product, view)
-    image = thumbnail_size(main_image(product)) if data.get("has_image") else None
-    return render_template("public/product.html", product=product, data=data, image_size=image,
+    return render_template("public/product.html", product=product, data=data, image_size=image_size(product, data),
                            status=view, objection=visibility.objection_allowed(view))
 
 
@@ -80,13 +79,18 @@ def phone(token):
     if status is None:
         return render_template("public/product_phone.html", data=None), 404
     data = public_data(product, status)
-    image = thumbnail_size(main_image(product)) if data.get("has_image") else None
-    resp = Response(render_template("public/product_phone.html", data=data, status=status, image_size=image,
+    resp = Response(render_template("public/product_phone.html", data=data, status=status,
+                                    image_size=image_size(product, data),
                                     **scanned_certificate(product, status)))
     # Revalidated on every scan (an ETag makes that cheap): a revocation shows at once.
     resp.headers["Cache-Control"] = "no-cache"
     resp.add_etag()
     return resp.make_conditional(request)
+
+
+def image_size(product, data):
+    """The (width, height) the pages write on the main image's <img>, None without one."""
+    return thumbnail_size(main_image(product)) if data.get("has_image") else None
 
 
 def scanned_certificate(product, status):
