@@ -26,6 +26,8 @@ On PostgreSQL each row's tsvector also holds lexemes that begin with "_" (no que
 tokens are letters, digits and CJK runs): its filter values, a fine sample bucket and its block
 of ids (`meta_lexemes`, migration 016). So the GIN index itself picks the matches under the
 filters, in a sample or among the newest ids, and only those rows are read from the table.
+On SQLite the fine sample bucket is a token of searchfts' fourth column, `meta` (migration 017),
+which a user's text never reaches: it is matched in the other three.
 """
 
 import io
@@ -147,7 +149,6 @@ class SearchDoc(Model):
     year = IntegerField(null=True)  # filing year, Asia/Shanghai
     filed_at = DateTimeField(null=True)
     document = TSVectorField(null=True)  # PostgreSQL: the text's tokens
-    sample = IntegerField(default=0)  # sample_of(product id), migration 014
 
     class Meta:
         database = db.database
@@ -201,7 +202,7 @@ def _documents(product_ids):
         row = {"product_id": p.id, "status": status, "section": section_of(p.industry_id),
                "industry": p.industry_id or "", "category": p.category_id or "",
                "province": province_of(p.unit.credit_code, p.unit.region_code), "year": year,
-               "filed_at": p.filed_at, "sample": sample_of(p.id)}
+               "filed_at": p.filed_at}
         fields = {
             "title": tokens(f"{p.name} {p.model} {p.trademark}"),
             "unit": tokens(" ".join([p.unit.name, *former.get(p.unit_id, ())])),
@@ -211,22 +212,14 @@ def _documents(product_ids):
     return docs
 
 
-DOC_COLUMNS = ("product_id", "status", "section", "industry", "category", "province", "year", "filed_at", "sample")
-SAMPLES = 16  # buckets of the `sample` column; an estimate reads the matches of one (or four)
-
-
-def sample_of(product_id):
-    """The product's sample bucket, 0–15: a hash of its id, unrelated to its year, province or
-    unit (migration 014 fills older rows with the same formula in SQL)."""
-    return (product_id * 2654435761) % 4294967296 // 268435456
-
-
-FINE_SAMPLES = 256  # PostgreSQL: the finer buckets of the same hash, as "_s_<n>" lexemes
+DOC_COLUMNS = ("product_id", "status", "section", "industry", "category", "province", "year", "filed_at")
+FINE_SAMPLES = 256  # sample buckets: "_s_<n>" lexemes (PostgreSQL), "s<n>" tokens in searchfts.meta (SQLite)
 BLOCK = 4096  # PostgreSQL: product ids per "_b_<n>" lexeme (a broad query's newest matches)
 
 
 def fine_sample_of(product_id):
-    """The product's fine sample bucket, 0–255 (sample_of() is this // 16)."""
+    """The product's sample bucket, 0–255: a hash of its id, unrelated to its year, province or
+    unit (migrations 016 and 017 compute the same in SQL for older rows)."""
     return (product_id * 2654435761) % 4294967296 // 16777216
 
 
@@ -289,8 +282,9 @@ def _write(docs):
                 DOC_COLUMNS + ("document",), casts={"document": "::tsvector"})
         return
     _insert([[row[c] for c in DOC_COLUMNS] for row, _ in docs], DOC_COLUMNS)
-    _insert([[row["product_id"], *(" ".join(fields[k]) for k in ("title", "unit", "body"))]
-             for row, fields in docs], ("rowid", "title", "unit", "body"))
+    _insert([[row["product_id"], *(" ".join(fields[k]) for k in ("title", "unit", "body")),
+              f"s{fine_sample_of(row['product_id'])}"] for row, fields in docs],
+            ("rowid", "title", "unit", "body", "meta"))
 
 
 _deferred = threading.local()
@@ -337,8 +331,8 @@ def reindex_unit(unit_id):
 def reindex_all(batch=2000, progress=None):
     """Rebuild the whole index; returns the number of public products indexed. On PostgreSQL
     the GIN index collects the new rows in its pending list meanwhile and merges them once at
-    the end (row by row, 100,000 products took minutes instead of seconds); searches go on
-    reading the old rows until the commit."""
+    the end (row by row, 100,000 products took minutes instead of seconds); on SQLite the text
+    index is merged into one segment. Searches go on reading the old rows until the commit."""
     with db.database.atomic():
         touch()
         SearchDoc.delete().execute()
@@ -355,7 +349,15 @@ def reindex_all(batch=2000, progress=None):
         if is_postgres():
             db.database.execute_sql("SELECT gin_clean_pending_list('searchdoc_document')")
             db.database.execute_sql('ALTER INDEX "searchdoc_document" SET (fastupdate = off)')
+        else:
+            optimize_text_index()
     return SearchDoc.select().count()
+
+
+def optimize_text_index():
+    """SQLite: merge searchfts' segments into one. A bulk load leaves many, and a query seeks in
+    each (a sample of 有限公司 at 100,000 products: 5.4 ms before, 3.0 ms after; 0.8 s to merge)."""
+    db.database.execute_sql("""INSERT INTO "searchfts" ("searchfts") VALUES ('optimize')""")
 
 
 # ---------------------------------------------------------------- queries
@@ -398,7 +400,7 @@ def _match(toks, filters=None, extra=""):
             conditions.append(Expression(fn.COALESCE(SearchDoc.document, Cast(Value(""), "tsvector")), "@@",
                                          Cast(Value(query(dense)), "tsquery")))
         return reduce(operator.and_, conditions) if conditions else SQL("TRUE"), query(toks)
-    text = " ".join(f'"{t}"' + ("*" if _is_word(t) else "") for t in toks)
+    text = "{title unit body}: (" + " ".join(f'"{t}"' + ("*" if _is_word(t) else "") for t in toks) + ")"
     return SearchDoc.product.in_(SQL('(SELECT rowid FROM "searchfts" WHERE "searchfts" MATCH ?)', [text])), text
 
 
@@ -522,23 +524,27 @@ def public_query(q, filters):
 
 EXACT_UP_TO = 2000  # a text query's counts are exact up to this many matches, estimated (约) above
 RANK_CANDIDATES = 1000  # a broad query ranks its newest this many matches; the rest follow by date
-SAMPLE_ROWS = 640  # PostgreSQL: a broad query's counts are estimated from about this many matches
+SAMPLE_ROWS = 640  # a broad query's counts are estimated from about this many matches
 
 
-def _match_source(toks, sample=None):
+def _match_source(toks, buckets=None):
     """SQLite: (SQL, params): the facet columns of the index rows matching the text, read through
-    the text index (FTS5); with sample, only those of the sample buckets below it."""
-    text = _match(toks)[1]
+    the text index (FTS5); with buckets (a range of sample buckets), only those in them, which
+    FTS5 picks by their tokens in searchfts.meta (hashing every match's rowid instead made the
+    time grow with the matches: 1.76× from 100,000 to 300,000 products for 电池)."""
+    text = _match(toks)[1] + (_sample_tokens(buckets) if buckets is not None else "")
     columns = 'd."status", d."section", d."industry", d."category", d."province", d."year"'
-    if sample is None:
-        return (f'SELECT {columns} FROM "searchfts" f JOIN "searchdoc" d ON d."product_id" = f.rowid '
-                'WHERE "searchfts" MATCH ?'), [text]
-    # The sample's matches picked inside the text index by sample_of()'s hash of the rowid (the
-    # product id), so that only they are looked up in searchdoc (reading every match's rowid
-    # into a set first took 39 ms for a query matching 100,000 products, this 21 ms).
-    return (f'SELECT {columns} FROM (SELECT rowid AS id FROM "searchfts" WHERE "searchfts" MATCH ? '
-            f'AND (rowid * 2654435761) % 4294967296 < {int(sample) * 268435456}) s '
+    return (f'SELECT {columns} FROM (SELECT rowid AS id FROM "searchfts" WHERE "searchfts" MATCH ?) s '
             'JOIN "searchdoc" d ON d."product_id" = s.id'), [text]
+
+
+def _sample_tokens(buckets):
+    """SQLite: the FTS5 condition (" AND …" / " NOT …") that keeps the rows of a range of sample
+    buckets. The last buckets are the rows in none of the first (an OR of many buckets' lists
+    would walk most of the table)."""
+    if buckets.stop < FINE_SAMPLES:
+        return " AND meta: (" + " OR ".join(f"s{b}" for b in buckets) + ")"
+    return " NOT meta: (" + " OR ".join(f"s{b}" for b in range(buckets.start)) + ")" if buckets.start else ""
 
 
 def _fts_count(toks, limit, filters=None):
@@ -572,34 +578,28 @@ def _group_rows(source, params, width, category_width, limit=None):
 def _groups(toks, filters, section, parent):
     """(groups, estimated): the matches of the text counted by facet values, every filter
     left for _passes. A filter-only page counts the whole index once per public change
-    (infra.changes.kept); a text query reads at most EXACT_UP_TO + 1 of its matches, and past
-    that counts one sample bucket's (or four) and scales them up."""
+    (infra.changes.kept); a text query is counted exactly up to EXACT_UP_TO matches, and past
+    that from a sample (_sampled_groups)."""
     width, category_width = _grouping(filters, section, parent)
     if not toks:
         source = 'SELECT "status", "section", "industry", "category", "province", "year" FROM "searchdoc"'
         return kept(f"search-groups:{width}:{category_width}",
                     lambda: _group_rows(source, [], width, category_width)), False
     if is_postgres():
-        return _pg_groups(toks, width, category_width)
-    source, params = _match_source(toks)
+        return _sampled_groups(toks, width, category_width)
     # SQLite's text index counts a text's first matches without reading them: a broad text goes
     # straight to the sample (reading its first 2,001 matches took 5 ms of the 6.4).
     if _fts_count(toks, EXACT_UP_TO + 1) <= EXACT_UP_TO:
-        rows = _group_rows(source, params, width, category_width, limit=EXACT_UP_TO + 1)
-        if sum(r[-1] for r in rows) <= EXACT_UP_TO:
-            return rows, False
-    for buckets in (1, 4):
-        source, params = _match_source(toks, sample=buckets)
-        rows = _group_rows(source, params, width, category_width)
-        if sum(r[-1] for r in rows) * SAMPLES // buckets >= EXACT_UP_TO * 2 or buckets == 4:
-            scale = SAMPLES // buckets
-            return [(*r[:-1], r[-1] * scale) for r in rows], True
-    raise AssertionError("unreachable")
+        source, params = _match_source(toks)
+        return _group_rows(source, params, width, category_width), False
+    return _sampled_groups(toks, width, category_width, over=True)
 
 
-def _fine_sample(k):
-    """PostgreSQL: a tsquery of the first k fine sample buckets (k/256 of the rows)."""
-    return " | ".join(_quoted(f"_s_{b}") for b in range(k))
+def _fine_sample(buckets):
+    """PostgreSQL: a tsquery of a range of sample buckets (as _sample_tokens on SQLite)."""
+    if buckets.stop < FINE_SAMPLES:
+        return " | ".join(_quoted(f"_s_{b}") for b in buckets)
+    return "!(" + " | ".join(_quoted(f"_s_{b}") for b in range(buckets.start)) + ")" if buckets.start else ""
 
 
 def _pg_size():
@@ -608,38 +608,47 @@ def _pg_size():
     return int(estimate[0]) if estimate and estimate[0] > 0 else SearchDoc.select().count()
 
 
-def _pg_groups(toks, width, category_width):
-    """PostgreSQL: _groups() of a text query, reading about SAMPLE_ROWS of its matches however
-    many there are. How many match is told by one fine bucket (1/256) of them, or, when every
-    token is _dense(), by the statistics; a few are read exactly (up to EXACT_UP_TO + 1); else
-    as many buckets as should hold about SAMPLE_ROWS matches are read and scaled up (more if
-    they hold far fewer). GIN picks the buckets' rows (meta_lexemes), so a sample costs its
-    own rows only."""
-    def rows_in(k, limit=None):
-        condition, _text = _match(toks, extra=_fine_sample(k) if k < FINE_SAMPLES else "")
-        source, params = SearchDoc.select(SearchDoc.status, SearchDoc.section, SearchDoc.industry,
-                                          SearchDoc.category, SearchDoc.province, SearchDoc.year).where(condition).sql()
+def _sampled_groups(toks, width, category_width, over=False):
+    """_groups() of a text query, reading about SAMPLE_ROWS of its matches however many there
+    are. How many match is told by one sample bucket (1/256) of them, or on PostgreSQL, when
+    every token is _dense(), by the statistics; a few are read exactly (up to EXACT_UP_TO + 1,
+    unless `over`: known to be more); else further buckets are read until they should hold
+    about SAMPLE_ROWS matches, and the counts scaled up (more if they hold far fewer). The text
+    index picks the buckets' rows (meta_lexemes, searchfts.meta), so a sample costs its own
+    rows only, and no bucket is read twice."""
+    def rows_in(buckets, limit=None):
+        if is_postgres():
+            condition, _text = _match(toks, extra=_fine_sample(buckets) if buckets is not None else "")
+            source, params = SearchDoc.select(SearchDoc.status, SearchDoc.section, SearchDoc.industry,
+                                              SearchDoc.category, SearchDoc.province, SearchDoc.year
+                                              ).where(condition).sql()
+        else:
+            source, params = _match_source(toks, buckets)
         return _group_rows(source, params, width, category_width, limit=limit)
 
-    rows, k = None, 1
-    if len(_dense(toks)) == len(toks):
+    rows, k = {}, 0  # {group: matches} of the first k buckets
+    if is_postgres() and len(_dense(toks)) == len(toks):
         shares = kept("search-lexeme-shares", _lexeme_shares)
         estimate = int(min(shares[t] for t in toks) * kept("search-size", _pg_size))
     else:
-        rows = rows_in(1)
-        estimate = sum(r[-1] for r in rows) * FINE_SAMPLES
-    if estimate <= EXACT_UP_TO * 2:
-        exact = rows_in(FINE_SAMPLES, limit=EXACT_UP_TO + 1)
+        rows, k = {r[:-1]: r[-1] for r in rows_in(range(1))}, 1
+        estimate = sum(rows.values()) * FINE_SAMPLES
+    if over:
+        estimate = max(estimate, EXACT_UP_TO + 1)
+    elif estimate <= EXACT_UP_TO * 2:
+        exact = rows_in(None, limit=EXACT_UP_TO + 1)
         if sum(r[-1] for r in exact) <= EXACT_UP_TO:
             return exact, False
         estimate = max(estimate, EXACT_UP_TO + 1)
     while True:
         wanted = min(FINE_SAMPLES, -(-FINE_SAMPLES * SAMPLE_ROWS // estimate))
-        if rows is None or wanted > k:
-            k, rows = wanted, rows_in(wanted)
-        found = sum(r[-1] for r in rows)
+        if wanted > k:
+            for *group, n in rows_in(range(k, wanted)):
+                rows[tuple(group)] = rows.get(tuple(group), 0) + n
+            k = wanted
+        found = sum(rows.values())
         if found * 8 >= SAMPLE_ROWS or k == FINE_SAMPLES:
-            return [(*r[:-1], round(r[-1] * FINE_SAMPLES / k)) for r in rows], True
+            return [(*group, round(n * FINE_SAMPLES / k)) for group, n in rows.items()], True
         estimate = max(1, found * FINE_SAMPLES // k // 8)  # far fewer than told: a larger sample
 
 
@@ -713,7 +722,7 @@ def _ranked_ids(toks, filters, limit, offset):
     sql, params = _doc_query((), filters).select(SearchDoc.product).sql() if filters else ("", [])
     inner = f" WHERE hits.id IN ({sql})" if filters else ""
     cursor = db.database.execute_sql(
-        'WITH hits AS MATERIALIZED (SELECT rowid AS id, bm25("searchfts", 10.0, 4.0, 1.0) AS rank '
+        'WITH hits AS MATERIALIZED (SELECT rowid AS id, bm25("searchfts", 10.0, 4.0, 1.0, 0.0) AS rank '
         'FROM "searchfts" WHERE "searchfts" MATCH ?) '
         f"SELECT hits.id FROM hits{inner} ORDER BY hits.rank, hits.id DESC LIMIT ? OFFSET ?",
         [text, *params, limit, offset])
@@ -758,7 +767,7 @@ def _fts_candidates(toks, filters):
     by filing date" would need every match first, 30 ms at 100,000), each with its bm25 rank."""
     where, params = _fts_filters(filters)
     join = ' JOIN "searchdoc" AS "d" ON "d"."product_id" = f.rowid' if where else ""
-    sql = (f'SELECT f.rowid AS id, bm25("searchfts", 10.0, 4.0, 1.0) AS rank FROM "searchfts" AS f{join} '
+    sql = (f'SELECT f.rowid AS id, bm25("searchfts", 10.0, 4.0, 1.0, 0.0) AS rank FROM "searchfts" AS f{join} '
            f'WHERE "searchfts" MATCH ?{where} ORDER BY f.rowid DESC LIMIT {int(RANK_CANDIDATES)}')
     return sql, [_match(toks)[1], *params]
 

@@ -7,7 +7,7 @@ from peewee import SqliteDatabase
 from playhouse.db_url import connect
 
 from cli import router, scratch_postgres
-from domain.search import INDEX_TABLES
+from domain.search import INDEX_TABLES, fine_sample_of
 from models import ALL_MODELS, db
 
 
@@ -65,3 +65,31 @@ def test_migrations_build_the_models_schema_on_postgresql():
     finally:
         for drop in drops:
             drop()
+
+
+def test_the_sample_token_migration_keeps_the_text_index_of_a_sqlite_database(tmp_path):
+    """Migration 017 makes searchfts anew with a `meta` column: the rows indexed before keep
+    their text and get the sample token search.fine_sample_of() gives, the trigger that removes
+    a product's text with its searchdoc row still works, and a user's text never matches meta."""
+    database = SqliteDatabase(str(tmp_path / "old.db"))
+    original = db.database.obj
+    try:
+        db.database.initialize(database)
+        router().run("016_search_meta_lexemes")
+        for pid, title in ((7, "动力 电池"), (1234567, "储能 柜")):
+            database.execute_sql('INSERT INTO "searchdoc" ("product_id", "status") VALUES (?, ?)', [pid, "filed"])
+            database.execute_sql('INSERT INTO "searchfts" (rowid, title, unit, body) VALUES (?, ?, ?, ?)',
+                                 [pid, title, "某 公司", ""])
+        assert router().run() == ["017_search_sample_tokens"]
+        rows = database.execute_sql('SELECT rowid, title, meta FROM "searchfts" ORDER BY rowid').fetchall()
+        assert rows == [(7, "动力 电池", f"s{fine_sample_of(7)}"),
+                        (1234567, "储能 柜", f"s{fine_sample_of(1234567)}")]
+        assert "sample" not in [c.name for c in database.get_columns("searchdoc")]
+        token = f"s{fine_sample_of(7)}"
+        match = 'SELECT rowid FROM "searchfts" WHERE "searchfts" MATCH ?'
+        assert database.execute_sql(match, [f"电池 AND meta: {token}"]).fetchall() == [(7,)]
+        assert database.execute_sql(match, ["{title unit body}: (" + token + ")"]).fetchall() == []
+        database.execute_sql('DELETE FROM "searchdoc" WHERE "product_id" = 7')
+        assert database.execute_sql('SELECT rowid FROM "searchfts"').fetchall() == [(1234567,)]
+    finally:
+        db.database.initialize(original)

@@ -58,8 +58,7 @@ def statements():
 
 @pytest.fixture
 def small_thresholds(monkeypatch):
-    """Exact up to 4 matches; a broad query ranks its newest 3; on PostgreSQL a sample should
-    hold 2 matches."""
+    """Exact up to 4 matches; a broad query ranks its newest 3; a sample should hold 2 matches."""
     monkeypatch.setattr(search, "EXACT_UP_TO", 4)
     monkeypatch.setattr(search, "RANK_CANDIDATES", 3)
     monkeypatch.setattr(search, "SAMPLE_ROWS", 2)
@@ -86,17 +85,10 @@ def test_a_broad_query_says_about_and_a_narrow_one_is_exact(client, file_product
     assert broad.estimated
     matches = [p.id for p in search.public_query("电池", {})]
     assert len(matches) > 4
-    if search.is_postgres():
-        # the matches of the first k fine buckets (k of 256) read, scaled up: k is chosen to
-        # hold about SAMPLE_ROWS of them, not all 256
-        scaled = {round(sum(search.fine_sample_of(pid) < k for pid in matches) * 256 / k) for k in range(1, 256)}
-        assert broad.total in scaled
-    else:
-        # the matches of the sample buckets read, scaled up (1 bucket of 16, or 4 when that is thin)
-        # (or, when that says fewer than twice the threshold, the matches counted up to that)
-        in_sample = sum(search.sample_of(pid) < 4 for pid in matches)
-        one_bucket = sum(search.sample_of(pid) < 1 for pid in matches)
-        assert broad.total in (one_bucket * 16, in_sample * 4, 8)
+    # the matches of the first k sample buckets (k of 256) read, scaled up: k is chosen to hold
+    # about SAMPLE_ROWS of them, not all 256
+    scaled = {round(sum(search.fine_sample_of(pid) < k for pid in matches) * 256 / k) for k in range(1, 256)}
+    assert broad.total in scaled
     html = client.get("/search?q=电池").get_data(as_text=True)
     assert re.search(r"“电池”的查询结果：约[0-9,]+个产品", html)
     assert f"共{len(matches)}个产品" not in html
@@ -118,14 +110,9 @@ def test_a_few_matches_under_filters_are_counted_not_scaled_up(file_product, sma
         file_product(name=f"动力电池{i}")
     results = search.search("电池", {"industry": "4028"})
     assert results.estimated  # the text is broad
-    bucket = search.sample_of(odd.id)
-    if search.is_postgres():  # scaled up from k fine buckets of 256, if in them, else counted
-        bucket = search.fine_sample_of(odd.id)
-        assert results.total in {1} | {round(256 / k) for k in range(bucket + 1, 256)}
-    elif bucket >= 4:  # in no sample: the estimate says 0, so the matches under the filter are counted
-        assert results.total == 1
-    else:  # in the sample: scaled up from it (1 bucket of 16, or 4 buckets)
-        assert results.total in (4, 16)
+    # scaled up from the first k sample buckets of 256, if in them, else counted
+    bucket = search.fine_sample_of(odd.id)
+    assert results.total in {1} | {round(256 / k) for k in range(bucket + 1, 256)}
 
 
 def test_filter_only_counts_equal_what_choosing_them_gives(file_product):
@@ -251,3 +238,37 @@ def test_a_token_in_most_rows_is_checked_on_each_row_with_the_same_results(file_
         assert [results(q, f) for q, f in queries] + [results("电池", {}, sort="date")] == dense
     assert not any("COALESCE" in sql for sql in seen)
     assert dense[0][1] == 10 and dense[1][1] == 6 and dense[2][1] == 10 and dense[3][1] == 0
+
+
+def test_a_query_for_a_sample_token_finds_only_products_that_name_it(file_product):
+    """The sample buckets live beside the text (searchfts.meta, "_s_" lexemes); a query for one
+    by its name finds nothing that does not say it."""
+    plain = file_product(name="动力电池")
+    token = f"s{search.fine_sample_of(plain.id)}"
+    assert search.search(token, {}).total == 0
+    assert search.search(f"_s_{search.fine_sample_of(plain.id)}", {}).total == 0
+    named = file_product(name=f"{token}型储能柜")
+    assert [p.id for p in search.search(token, {}).items] == [named.id]
+
+
+def test_ranges_of_sample_buckets_split_the_matches_without_overlap(file_product):
+    """A sample is read a range of buckets at a time; the ranges up to 256 (the last read as
+    "none of the first") give every match once."""
+    for i in range(8):
+        file_product(name=f"动力电池{i}")
+    toks = search.clean("电池", {})[1]
+    matches = {p.id for p in search.public_query("电池", {})}
+    split = max(1, sorted(search.fine_sample_of(pid) for pid in matches)[len(matches) // 2])
+
+    def ids_in(buckets):
+        if search.is_postgres():
+            condition = search._match(toks, extra=search._fine_sample(buckets))[0]
+            return {pid for (pid,) in search.SearchDoc.select(search.SearchDoc.product).where(condition).tuples()}
+        text = search._match(toks)[1] + search._sample_tokens(buckets)
+        return {pid for (pid,) in db.database.execute_sql(
+            'SELECT rowid FROM "searchfts" WHERE "searchfts" MATCH ?', [text]).fetchall()}
+
+    first, rest = ids_in(range(split)), ids_in(range(split, 256))
+    assert first == {pid for pid in matches if search.fine_sample_of(pid) < split}
+    assert rest == matches - first and rest
+    assert ids_in(range(0, 256)) == matches
