@@ -26,8 +26,9 @@ On PostgreSQL each row's tsvector also holds lexemes that begin with "_" (no que
 tokens are letters, digits and CJK runs): its filter values, a fine sample bucket and its block
 of ids (`meta_lexemes`, migration 016). So the GIN index itself picks the matches under the
 filters, in a sample or among the newest ids, and only those rows are read from the table.
-On SQLite the fine sample bucket is a token of searchfts' fourth column, `meta` (migration 017),
-which a user's text never reaches: it is matched in the other three.
+On SQLite the same (but the blocks) are tokens of searchfts' fourth column, `meta` (`meta_tokens`,
+migration 017), which a user's text never reaches: it is matched in the other three. So FTS5
+itself picks the matches under the filters or in a sample.
 """
 
 import io
@@ -237,11 +238,33 @@ def meta_lexemes(row):
     return out
 
 
+def meta_tokens(row):
+    """SQLite: meta_lexemes() as the tokens of searchfts.meta: without their underscores (the
+    tokenizer splits at them) and without the blocks of ids (FTS5 walks the ids newest first
+    itself). Migration 017 computes the same in SQL for older rows."""
+    return " ".join(_token(lexeme) for lexeme in meta_lexemes(row) if not lexeme.startswith("_b_"))
+
+
+def _token(lexeme):
+    return lexeme.replace("_", "")
+
+
+def _filter_names(filters):
+    """The meta_lexemes() every row that passes the filters has (as _filter_conditions says)."""
+    prefix = {"status": "_st_", "industry": "_i_", "category": "_c_", "province": "_p_", "year": "_y_"}
+    return [prefix[name] + ("" if name == "category" and value == OTHER_CATEGORY else str(value))
+            for name, value in filters.items() if name in prefix]
+
+
 def _filter_lexemes(filters):
     """PostgreSQL: the filters as a tsquery AND of meta_lexemes() ("" for none)."""
-    prefix = {"status": "_st_", "industry": "_i_", "category": "_c_", "province": "_p_", "year": "_y_"}
-    return " & ".join(_quoted(prefix[name] + ("" if name == "category" and value == OTHER_CATEGORY else str(value)))
-                      for name, value in filters.items() if name in prefix)
+    return " & ".join(_quoted(lexeme) for lexeme in _filter_names(filters))
+
+
+def _fts_filters(filters):
+    """SQLite: the filters as a further FTS5 condition on meta_tokens() ("" for none)."""
+    names = _filter_names(filters)
+    return " AND meta: (" + " ".join(f'"{_token(n)}"' for n in names) + ")" if names else ""
 
 
 def _quoted(lexeme):
@@ -282,9 +305,8 @@ def _write(docs):
                 DOC_COLUMNS + ("document",), casts={"document": "::tsvector"})
         return
     _insert([[row[c] for c in DOC_COLUMNS] for row, _ in docs], DOC_COLUMNS)
-    _insert([[row["product_id"], *(" ".join(fields[k]) for k in ("title", "unit", "body")),
-              f"s{fine_sample_of(row['product_id'])}"] for row, fields in docs],
-            ("rowid", "title", "unit", "body", "meta"))
+    _insert([[row["product_id"], *(" ".join(fields[k]) for k in ("title", "unit", "body")), meta_tokens(row)]
+             for row, fields in docs], ("rowid", "title", "unit", "body", "meta"))
 
 
 _deferred = threading.local()
@@ -401,7 +423,8 @@ def _match(toks, filters=None, extra=""):
                                          Cast(Value(query(dense)), "tsquery")))
         return reduce(operator.and_, conditions) if conditions else SQL("TRUE"), query(toks)
     text = "{title unit body}: (" + " ".join(f'"{t}"' + ("*" if _is_word(t) else "") for t in toks) + ")"
-    return SearchDoc.product.in_(SQL('(SELECT rowid FROM "searchfts" WHERE "searchfts" MATCH ?)', [text])), text
+    return SearchDoc.product.in_(SQL('(SELECT rowid FROM "searchfts" WHERE "searchfts" MATCH ?)',
+                                     [text + _fts_filters(filters or {})])), text
 
 
 def _filter_conditions(filters, skip=(), columns=SearchDoc):
@@ -548,12 +571,10 @@ def _sample_tokens(buckets):
 
 
 def _fts_count(toks, limit, filters=None):
-    """SQLite: how many documents match the text (and the filters), counted up to `limit` while
-    walking the text index (without filters, in the index alone)."""
-    where, params = _fts_filters(filters or {})
-    join = ' JOIN "searchdoc" AS "d" ON "d"."product_id" = f.rowid' if where else ""
-    sql = f'SELECT COUNT(*) FROM (SELECT 1 FROM "searchfts" AS f{join} WHERE "searchfts" MATCH ?{where} LIMIT ?)'
-    return db.database.execute_sql(sql, [_match(toks)[1], *params, int(limit)]).fetchone()[0]
+    """SQLite: how many documents match the text (and the filters), counted up to `limit` in the
+    text index alone."""
+    sql = 'SELECT COUNT(*) FROM (SELECT 1 FROM "searchfts" WHERE "searchfts" MATCH ? LIMIT ?)'
+    return db.database.execute_sql(sql, [_match(toks)[1] + _fts_filters(filters or {}), int(limit)]).fetchone()[0]
 
 
 def _grouping(filters, section, parent):
@@ -716,16 +737,11 @@ def _ranked_ids(toks, filters, limit, offset):
         query = (Select([c], [c.c.product_id])
                  .order_by(rank.desc(), c.c.filed_at.desc(), c.c.product_id.desc()).limit(limit).offset(offset))
         return [row[0] for row in db.database.execute(query)]
-    # bm25 needs the MATCH in its own query: rank the text matches once (materialised),
-    # then keep the filtered rows. (A filter inside the FTS query was evaluated per
-    # match: 3.6 s for a broad query with a province at 20,000 products.)
-    sql, params = _doc_query((), filters).select(SearchDoc.product).sql() if filters else ("", [])
-    inner = f" WHERE hits.id IN ({sql})" if filters else ""
+    # The filters are tokens of the text index (meta_tokens): one FTS5 query, ranked by bm25.
     cursor = db.database.execute_sql(
-        'WITH hits AS MATERIALIZED (SELECT rowid AS id, bm25("searchfts", 10.0, 4.0, 1.0, 0.0) AS rank '
-        'FROM "searchfts" WHERE "searchfts" MATCH ?) '
-        f"SELECT hits.id FROM hits{inner} ORDER BY hits.rank, hits.id DESC LIMIT ? OFFSET ?",
-        [text, *params, limit, offset])
+        'SELECT rowid FROM "searchfts" WHERE "searchfts" MATCH ? '
+        'ORDER BY bm25("searchfts", 10.0, 4.0, 1.0, 0.0), rowid DESC LIMIT ? OFFSET ?',
+        [text + _fts_filters(filters), limit, offset])
     return [row[0] for row in cursor.fetchall()]
 
 
@@ -765,21 +781,9 @@ def _fts_candidates(toks, filters):
     """(SQL, params) on SQLite: the newest RANK_CANDIDATES matches of a broad query that pass the
     filters, newest by id (the rowid: FTS5 walks its lists backwards and stops there; "newest
     by filing date" would need every match first, 30 ms at 100,000), each with its bm25 rank."""
-    where, params = _fts_filters(filters)
-    join = ' JOIN "searchdoc" AS "d" ON "d"."product_id" = f.rowid' if where else ""
-    sql = (f'SELECT f.rowid AS id, bm25("searchfts", 10.0, 4.0, 1.0, 0.0) AS rank FROM "searchfts" AS f{join} '
-           f'WHERE "searchfts" MATCH ?{where} ORDER BY f.rowid DESC LIMIT {int(RANK_CANDIDATES)}')
-    return sql, [_match(toks)[1], *params]
-
-
-def _fts_filters(filters):
-    """(SQL, params): the filters as further conditions (" AND …") on the searchdoc rows "d" of a
-    query that walks the text index (SQLite)."""
-    conds = _filter_conditions(filters, columns=SearchDoc.alias("d"))
-    if not conds:
-        return "", []
-    sql, params = SearchDoc.alias("d").select(SQL("1")).where(*conds).sql()
-    return " AND " + sql.split(" WHERE ", 1)[1], params
+    sql = ('SELECT rowid AS id, bm25("searchfts", 10.0, 4.0, 1.0, 0.0) AS rank FROM "searchfts" '
+           f'WHERE "searchfts" MATCH ? ORDER BY rowid DESC LIMIT {int(RANK_CANDIDATES)}')
+    return sql, [_match(toks)[1] + _fts_filters(filters)]
 
 
 def _sqlite_broad_ids(toks, filters, limit, offset):
@@ -866,11 +870,10 @@ def api_page(q, filters, after, limit):
     with its public list fields (visibility.listing_data) in a fixed number of statements."""
     _q, toks, valid, _messages = clean(q, filters)
     if toks and not is_postgres():  # the text index walks its matches in id order and stops
-        where, params = _fts_filters(valid)
         listed = dict(db.database.execute_sql(
             'SELECT f.rowid, "d"."status" FROM "searchfts" AS f JOIN "searchdoc" AS "d" ON "d"."product_id" = f.rowid '
-            f'WHERE "searchfts" MATCH ? AND f.rowid > ?{where} ORDER BY f.rowid LIMIT ?',
-            [_match(toks)[1], int(after), *params, limit + 1]).fetchall())
+            'WHERE "searchfts" MATCH ? AND f.rowid > ? ORDER BY f.rowid LIMIT ?',
+            [_match(toks)[1] + _fts_filters(valid), int(after), limit + 1]).fetchall())
     else:
         listed = dict(_doc_query(toks, valid).select(SearchDoc.product, SearchDoc.status)
                       .where(SearchDoc.product > after).order_by(SearchDoc.product).limit(limit + 1).tuples())

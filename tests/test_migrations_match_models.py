@@ -7,7 +7,7 @@ from peewee import SqliteDatabase
 from playhouse.db_url import connect
 
 from cli import router, scratch_postgres
-from domain.search import INDEX_TABLES, fine_sample_of
+from domain.search import INDEX_TABLES, fine_sample_of, meta_tokens
 from models import ALL_MODELS, db
 
 
@@ -67,27 +67,36 @@ def test_migrations_build_the_models_schema_on_postgresql():
             drop()
 
 
-def test_the_sample_token_migration_keeps_the_text_index_of_a_sqlite_database(tmp_path):
+def test_the_meta_token_migration_keeps_the_text_index_of_a_sqlite_database(tmp_path):
     """Migration 017 makes searchfts anew with a `meta` column: the rows indexed before keep
-    their text and get the sample token search.fine_sample_of() gives, the trigger that removes
-    a product's text with its searchdoc row still works, and a user's text never matches meta."""
+    their text and get the tokens search.meta_tokens() gives (sample bucket and filter values),
+    the trigger that removes a product's text with its searchdoc row still works, and a user's
+    text never matches meta."""
     database = SqliteDatabase(str(tmp_path / "old.db"))
     original = db.database.obj
+    rows = [{"product_id": 7, "status": "notice", "section": "C", "industry": "3841", "category": "0101010101",
+             "province": "44", "year": 2026},
+            {"product_id": 1234567, "status": "filed", "section": "", "industry": "", "category": "",
+             "province": "", "year": None}]
     try:
         db.database.initialize(database)
         router().run("016_search_meta_lexemes")
-        for pid, title in ((7, "动力 电池"), (1234567, "储能 柜")):
-            database.execute_sql('INSERT INTO "searchdoc" ("product_id", "status") VALUES (?, ?)', [pid, "filed"])
+        for row, title in zip(rows, ("动力 电池", "储能 柜"), strict=True):
+            database.execute_sql(f'INSERT INTO "searchdoc" ({", ".join(row)}) VALUES ({", ".join("?" * len(row))})',
+                                 list(row.values()))
             database.execute_sql('INSERT INTO "searchfts" (rowid, title, unit, body) VALUES (?, ?, ?, ?)',
-                                 [pid, title, "某 公司", ""])
+                                 [row["product_id"], title, "某 公司", ""])
         assert router().run() == ["017_search_sample_tokens"]
-        rows = database.execute_sql('SELECT rowid, title, meta FROM "searchfts" ORDER BY rowid').fetchall()
-        assert rows == [(7, "动力 电池", f"s{fine_sample_of(7)}"),
-                        (1234567, "储能 柜", f"s{fine_sample_of(1234567)}")]
+        got = database.execute_sql('SELECT rowid, title, meta FROM "searchfts" ORDER BY rowid').fetchall()
+        assert [(pid, title) for pid, title, _meta in got] == [(7, "动力 电池"), (1234567, "储能 柜")]
+        for (_pid, _title, meta), row in zip(got, rows, strict=True):
+            assert meta.split() == meta_tokens(row).split()
+        assert "c01010101" in got[0][2].split() and "c" in got[1][2].split()
         assert "sample" not in [c.name for c in database.get_columns("searchdoc")]
         token = f"s{fine_sample_of(7)}"
         match = 'SELECT rowid FROM "searchfts" WHERE "searchfts" MATCH ?'
         assert database.execute_sql(match, [f"电池 AND meta: {token}"]).fetchall() == [(7,)]
+        assert database.execute_sql(match, ['公司 AND meta: ("p44" "i384")']).fetchall() == [(7,)]
         assert database.execute_sql(match, ["{title unit body}: (" + token + ")"]).fetchall() == []
         database.execute_sql('DELETE FROM "searchdoc" WHERE "product_id" = 7')
         assert database.execute_sql('SELECT rowid FROM "searchfts"').fetchall() == [(1234567,)]
