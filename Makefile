@@ -10,7 +10,7 @@ FLASK  := $(BIN)/flask --app app:create_app
 DEV    := ZLCP_DEVELOPMENT=$${ZLCP_DEVELOPMENT:-true} ZLCP_MAIL_BACKEND=$${ZLCP_MAIL_BACKEND:-file} \
           ZLCP_MAIL_FILE_PATH=$${ZLCP_MAIL_FILE_PATH:-$(CURDIR)/instance/mail}
 
-.PHONY: run test test-fast lint worker migrate seed translations messages lock clean help bench-load bench-lighthouse
+.PHONY: run test test-fast lint worker migrate seed translations messages css lock clean help bench-load bench-lighthouse
 
 help:
 	@echo "make run     - install, migrate, load reference + demo data, serve on http://$(HOST):$(PORT)"
@@ -39,6 +39,10 @@ messages: $(VENV)/.runtime
 
 migrate: $(VENV)/.runtime
 	$(DEV) $(FLASK) zlcp migrate
+
+# After adding Bootstrap classes to a page: rewrite static/css/bootstrap-used.css (a test says when).
+css: $(VENV)/.runtime
+	$(DEV) $(FLASK) zlcp css
 
 seed: migrate
 	$(DEV) ZLCP_SITE_URL=$${ZLCP_SITE_URL:-http://$(HOST):$(PORT)} $(FLASK) zlcp seed --demo

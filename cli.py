@@ -1,4 +1,4 @@
-"""`flask zlcp …` commands: migrate, seed, demo data, imports, staff accounts, jobs, serve."""
+"""`flask zlcp …` commands: migrate, seed, demo data, imports, staff accounts, jobs, serve, css."""
 
 import re
 import uuid
@@ -19,6 +19,7 @@ from domain import search
 from domain.accounts import create_staff
 from domain.patents import import_file, read_rows
 from domain.units import import_registry
+from infra import assets
 from models import db
 from seed import import_categories, load_demo, load_reference
 
@@ -155,6 +156,13 @@ def import_registry_command(path):
     click.echo(f"已导入工商登记信息 {count} 条，错误 {len(problems)} 条。")
     for line, message in problems[:50]:
         click.echo(f"  第{line}行：{message}")
+
+
+@zlcp.command("css")
+def css_command():
+    """Write static/css/bootstrap-used.css: the Bootstrap rules the project's pages use."""
+    before, after = assets.write_used_css(current_app)
+    click.echo(f"{assets.USED_CSS}: {after:,} of Bootstrap's {before:,} bytes")
 
 
 @zlcp.command("create-staff")
