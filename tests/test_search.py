@@ -201,6 +201,11 @@ def test_search_page_shows_cards_and_facets(client, file_product):
     assert re.search(r'广东 <span class="zl-count">1</span>', html)  # the province facet
     assert client.get("/search?q=不存在的产品").status_code == 200
     assert "没有找到" in client.get("/search?q=不存在的产品").get_data(as_text=True)
+    on_notice = file_product(name="电池检测设备")
+    _recognise(on_notice, "notice")
+    html = client.get("/search?q=电池").get_data(as_text=True)
+    card = html.split(f'href="/products/{on_notice.token}"', 1)[1].split("</li>", 1)[0]
+    assert re.search(r'zl-badge-notice">\s*公示中<', card)
 
 
 def test_switching_language_keeps_the_search(client, file_product):
