@@ -24,13 +24,17 @@ SWAP = """whole => new Promise(done => {
 
 
 def same_with_whole_bootstrap(page, name):
-    """The page drawn with the subset equals the page drawn with the whole of Bootstrap."""
+    """The page drawn with the subset equals the page drawn with the whole of Bootstrap (each
+    drawn with transitions run to their end: swapping the stylesheet starts .btn's)."""
     assert page.locator('link[href*="/css/bootstrap-used."]').count() == 1
     assert page.locator('link[href*="bootstrap.min."]').count() == 0
     page.evaluate("document.fonts.ready")
-    subset = Image.open(io.BytesIO(page.screenshot(full_page=True))).convert("RGB")
+    # every image in, lazy ones too: a full-page capture would otherwise catch one arriving
+    page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(img => { img.loading = 'eager'; })")
+    page.wait_for_function("Array.from(document.images).every(img => img.complete)")
+    subset = Image.open(io.BytesIO(page.screenshot(full_page=True, animations="disabled"))).convert("RGB")
     page.evaluate(SWAP, WHOLE)
-    whole = Image.open(io.BytesIO(page.screenshot(full_page=True))).convert("RGB")
+    whole = Image.open(io.BytesIO(page.screenshot(full_page=True, animations="disabled"))).convert("RGB")
     if subset.size != whole.size or ImageChops.difference(subset, whole).getbbox():
         screenshot(page, f"used-css-{name}-whole")
         subset.save(f"test-artifacts/used-css-{name}-subset.png")
