@@ -22,6 +22,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,38 +34,29 @@ QUERIES = (("电池", {}), ("电池", {"province": "44"}), ("机器人", {}), ("
 
 
 def build(n_products, database_url):
-    """A fresh database of n_products, kept: (its URL, a function that removes it)."""
+    """A fresh database of n_products: (its URL, a function that removes it)."""
     from bench.search import build as build_products
-    from cli import migrate_to_head
+    from cli import migrate_to_head, scratch_postgres
     from domain import search
     from models import db
     from seed import load_reference
 
-    with scratch_app(database_url, "zlcp_bench_growth", keep=True, JOBS_MODE="sync") as (app, kind):
-        with app.app_context(), db.database.connection_context():
-            print(f"{kind}: building {n_products:,} products", flush=True)
-            migrate_to_head()
-            load_reference()
-            build_products(n_products, n_products, random.Random(2026))  # patents play no part in search
-            search.reindex_all()
-            if kind == "PostgreSQL":
-                db.database.execute_sql("VACUUM ANALYZE")
-            url = app.config["DATABASE_URL"]
-        db.database.close_all() if hasattr(db.database, "close_all") else db.database.close()
-    return url, lambda: remove(url, database_url)
-
-
-def remove(url, server_url):
-    if url.startswith("sqlite:///"):
-        shutil.rmtree(Path(url.removeprefix("sqlite:///")).parent, ignore_errors=True)
-        return
-    import psycopg2
-
-    conn = psycopg2.connect(server_url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    conn.close()
+    if database_url:
+        url, drop = scratch_postgres(database_url, prefix="zlcp_bench_growth")
+    else:
+        folder = tempfile.mkdtemp(prefix="zlcp-bench-")
+        url, drop = f"sqlite:///{folder}/bench.db", lambda: shutil.rmtree(folder, ignore_errors=True)
+    with (scratch_app("", "zlcp_bench_growth", reuse=url, JOBS_MODE="sync") as (app, kind),
+          app.app_context(), db.database.connection_context()):
+        print(f"{kind}: building {n_products:,} products", flush=True)
+        migrate_to_head()
+        load_reference()
+        build_products(n_products, n_products, random.Random(2026))  # patents play no part in search
+        search.reindex_all()
+        if kind == "PostgreSQL":
+            db.database.execute_sql("VACUUM ANALYZE")
+    db.database.close_all() if hasattr(db.database, "close_all") else db.database.close()
+    return url, drop
 
 
 def measure(url, requests):

@@ -427,13 +427,11 @@ def _match(toks, filters=None, extra=""):
                                      [text + _fts_filters(filters or {})])), text
 
 
-def _filter_conditions(filters, skip=(), columns=SearchDoc):
-    """Conditions for the filters but those in skip, on SearchDoc or on the columns of a CTE."""
-    c = columns
+def _filter_conditions(filters):
+    """Conditions on SearchDoc's columns for the filters."""
+    c = SearchDoc
     conds = []
     for name, value in filters.items():
-        if name in skip:
-            continue
         if name == "status":
             conds.append(c.status == value)
         elif name == "industry":
@@ -530,11 +528,11 @@ FILTER_LABELS = {
 }
 
 
-def _doc_query(toks, filters, skip=()):
+def _doc_query(toks, filters):
     query = SearchDoc.select(SearchDoc.product)
-    conds = _filter_conditions(filters, skip)
+    conds = _filter_conditions(filters)
     if toks:
-        conds.append(_match(toks, {k: v for k, v in filters.items() if k not in skip})[0])
+        conds.append(_match(toks, filters)[0])
     return query.where(*conds) if conds else query
 
 
@@ -561,13 +559,22 @@ def _match_source(toks, buckets=None):
             'JOIN "searchdoc" d ON d."product_id" = s.id'), [text]
 
 
-def _sample_tokens(buckets):
-    """SQLite: the FTS5 condition (" AND …" / " NOT …") that keeps the rows of a range of sample
-    buckets. The last buckets are the rows in none of the first (an OR of many buckets' lists
-    would walk most of the table)."""
+def _bucket_lexemes(buckets):
+    """(meta lexemes, negated): a range of sample buckets as its buckets' lexemes, or, for the
+    last buckets, as the rows in none of the first (an OR of many buckets' lists would walk most
+    of the table); ([], True) for all the buckets."""
     if buckets.stop < FINE_SAMPLES:
-        return " AND meta: (" + " OR ".join(f"s{b}" for b in buckets) + ")"
-    return " NOT meta: (" + " OR ".join(f"s{b}" for b in range(buckets.start)) + ")" if buckets.start else ""
+        return [f"_s_{b}" for b in buckets], False
+    return [f"_s_{b}" for b in range(buckets.start)], True
+
+
+def _sample_tokens(buckets):
+    """SQLite: the FTS5 condition (" AND …" / " NOT …", "" for all) that keeps the rows of a
+    range of sample buckets."""
+    lexemes, negated = _bucket_lexemes(buckets)
+    if not lexemes:
+        return ""
+    return (" NOT" if negated else " AND") + " meta: (" + " OR ".join(_token(n) for n in lexemes) + ")"
 
 
 def _fts_count(toks, limit, filters=None):
@@ -617,10 +624,12 @@ def _groups(toks, filters, section, parent):
 
 
 def _fine_sample(buckets):
-    """PostgreSQL: a tsquery of a range of sample buckets (as _sample_tokens on SQLite)."""
-    if buckets.stop < FINE_SAMPLES:
-        return " | ".join(_quoted(f"_s_{b}") for b in buckets)
-    return "!(" + " | ".join(_quoted(f"_s_{b}") for b in range(buckets.start)) + ")" if buckets.start else ""
+    """PostgreSQL: a tsquery of a range of sample buckets ("" for all; as _sample_tokens on SQLite)."""
+    lexemes, negated = _bucket_lexemes(buckets)
+    if not lexemes:
+        return ""
+    either = " | ".join(_quoted(n) for n in lexemes)
+    return f"!({either})" if negated else either
 
 
 def _pg_size():
@@ -860,7 +869,8 @@ def _products(ids):
             # (key, public): a public file is served by /files/<key>, others by the search's route
             product.main_image = images.get(pid)
             # the status macro shows its label (the index's, read with the card)
-            product.public_status = product.searchdoc.status or workflows.PublicStatus.FILED
+            doc = product.searchdoc  # None when the row left the index since the ids were read
+            product.public_status = doc.status if doc else workflows.PublicStatus.FILED
             out.append(product)
     return out
 

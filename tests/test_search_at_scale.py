@@ -303,3 +303,11 @@ def test_text_with_filters_lists_what_the_index_columns_say(file_product, monkey
         assert {p.id for p in search.public_query("电池", dict(filters))} == expected, filters
         checked += bool(expected)
     assert checked >= 9
+
+
+def test_a_card_whose_index_row_went_meanwhile_still_shows(file_product):
+    """The cards are read after the ids; a product whose index row went in between (a reindex
+    on another connection) is shown as 已备案, not an error."""
+    product = file_product(name="动力电池")
+    search.SearchDoc.delete().where(search.SearchDoc.product == product.id).execute()
+    assert [(p.id, p.public_status) for p in search._products([product.id])] == [(product.id, "filed")]
